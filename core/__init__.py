@@ -1,0 +1,1 @@
+"""The domain of the Digital Certificates portal. Never imports streamlit."""

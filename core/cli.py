@@ -1,0 +1,60 @@
+"""Command line: `python -m core.cli migrate | seed-demo | worker`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+from core.config import get_settings
+from core.db import get_engine, migrate
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from core.demo import DemoSize, is_empty, seed_demo
+
+    settings = get_settings()
+    if settings.is_production:
+        print("APP_ENV=production: demo data is never loaded.")
+        return 0 if args.if_empty else 1
+    engine = get_engine(settings.database_url)
+    if not is_empty(engine):
+        print("The database already holds data; demo data not loaded.")
+        return 0 if args.if_empty else 1
+    started = time.perf_counter()
+    counts = seed_demo(
+        engine,
+        DemoSize(certificates=args.certificates, centres=args.centres),
+    )
+    elapsed = time.perf_counter() - started
+    print(", ".join(f"{value:,} {name}" for name, value in counts.items()), f"in {elapsed:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    seed = commands.add_parser("seed-demo", help="load demo data into an empty database")
+    seed.add_argument("--certificates", type=int, default=2_400)
+    seed.add_argument("--centres", type=int, default=None)
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
+    commands.add_parser("worker", help="run background jobs (exports, candidate emails)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=get_settings().log_level)
+    if args.command == "migrate":
+        migrate()
+        return 0
+    if args.command == "seed-demo":
+        if args.centres is None:
+            args.centres = 3 if args.certificates <= 100_000 else 100
+        return _seed(args)
+    from core.jobs import run_worker_forever
+
+    run_worker_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,322 @@
+"""Tables of the portal. One migration creates them all (migrations/versions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={getattr(self, 'id', None)!r}>"
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, the way every timestamp column stores it."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    CENTRE_USER = "centre_user"
+    STAFF = "staff"
+
+
+class QualificationKind(enum.StrEnum):
+    QUALIFICATION = "Qualification"
+    QAP = "Quality Assured Programme"
+    ACCREDITATION = "IMI Accreditation"
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    line1: Mapped[str] = mapped_column(String(200), default="")
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(100), default="United Kingdom")
+
+
+class Centre(Base):
+    __tablename__ = "centres"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    billing_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
+    delivery_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    billing_address: Mapped[Address | None] = relationship(foreign_keys=[billing_address_id])
+    delivery_address: Mapped[Address | None] = relationship(foreign_keys=[delivery_address_id])
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    surname: Mapped[str] = mapped_column(String(100), default="")
+    telephone: Mapped[str] = mapped_column(String(40), default="")
+    mobile: Mapped[str] = mapped_column(String(40), default="")
+    role: Mapped[str] = mapped_column(String(20), default=Role.CENTRE_USER.value)
+    password_hash: Mapped[str | None] = mapped_column(String(100))
+    active_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sessions_valid_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.surname}".strip()
+
+    @property
+    def short_name(self) -> str:
+        """The guide's operator names: first name and surname initial (CarlyH)."""
+        return f"{self.first_name}{self.surname[:1]}" or self.email
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True, index=True)
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_number: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.surname}"
+
+
+class Qualification(Base):
+    __tablename__ = "qualifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default=QualificationKind.QUALIFICATION.value)
+
+
+class PrintBatch(Base):
+    __tablename__ = "print_batches"
+    __table_args__ = (
+        Index("ix_batches_centre_started", "centre_id", "started_at", "id"),
+        Index("ix_batches_centre_status_started", "centre_id", "status", "started_at", "id"),
+        Index("ix_batches_centre_type_started", "centre_id", "batch_type", "started_at", "id"),
+        Index("ix_batches_centre_finished", "centre_id", "finished_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    batch_type: Mapped[str] = mapped_column(String(30))
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    email_status: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Certificate(Base):
+    """A certificate; the candidate's search keys are copied in so that a centre's
+    search is one index range (names as printed on the certificate)."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        Index("ix_cert_centre_surname", "centre_id", "surname_key", "first_name_key", "id"),
+        Index("ix_cert_surname", "surname_key", "first_name_key", "id"),
+        Index("ix_cert_centre_first_name", "centre_id", "first_name_key"),
+        Index("ix_cert_first_name", "first_name_key"),
+        Index("ix_cert_centre_candidate_number", "centre_id", "candidate_number"),
+        Index("ix_cert_candidate_number", "candidate_number"),
+        Index("ix_cert_centre_birth_date", "centre_id", "birth_date"),
+        Index("ix_cert_birth_date", "birth_date"),
+        Index("ix_cert_centre_number", "centre_id", "number"),
+        Index("ix_cert_batch", "batch_id", "id"),
+        Index("ix_cert_candidate", "candidate_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"))
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("print_batches.id"))
+    grade: Mapped[str] = mapped_column(String(40), default="Pass")
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    candidate_number: Mapped[str] = mapped_column(String(20))
+    first_name_key: Mapped[str] = mapped_column(String(100))
+    surname_key: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    candidate: Mapped[Candidate] = relationship()
+    qualification: Mapped[Qualification] = relationship()
+    centre: Mapped[Centre] = relationship()
+
+
+class CertificateNotice(Base):
+    """A 'new documents available' email sent to a candidate for one certificate."""
+
+    __tablename__ = "certificate_notices"
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Job(Base):
+    """Long work done by a worker: PDF exports and candidate emails."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status", "status", "id"),
+        Index("ix_jobs_centre_kind", "centre_id", "kind", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(String(500), default="")
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result_path: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Basket(Base):
+    __tablename__ = "baskets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BasketLine(Base):
+    __tablename__ = "basket_lines"
+    __table_args__ = (UniqueConstraint("basket_id", "product", "certificate_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id"))
+    product: Mapped[str] = mapped_column(String(30))
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    unit_price_pence: Mapped[int] = mapped_column(Integer)
+    vat_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_centre_created", "centre_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    payment_provider: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(60))
+    delivery_option: Mapped[str] = mapped_column(String(40))
+    international: Mapped[bool] = mapped_column(Boolean, default=False)
+    subtotal_pence: Mapped[int] = mapped_column(Integer, default=0)
+    delivery_pence: Mapped[int] = mapped_column(Integer, default=0)
+    vat_pence: Mapped[int] = mapped_column(Integer, default=0)
+    total_pence: Mapped[int] = mapped_column(Integer, default=0)
+    billing_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
+    delivery_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OrderLine(Base):
+    """One ordered item. The unique constraint holds 'one duplicate certificate and one
+    proof-of-qualification letter per candidate per achievement, ever'."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("product", "certificate_id", name="uq_one_per_achievement"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product: Mapped[str] = mapped_column(String(30))
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    unit_price_pence: Mapped[int] = mapped_column(Integer)
+    vat_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProblemReport(Base):
+    __tablename__ = "problem_reports"
+    __table_args__ = (
+        Index("ix_problems_centre_created", "centre_id", "created_at"),
+        Index("ix_problems_status", "status", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="Open")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxEmail(Base):
+    __tablename__ = "outbox_emails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PasswordResetToken(Base):
+    __tablename__ = "password_reset_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_centre_at", "centre_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

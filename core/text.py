@@ -1,0 +1,65 @@
+"""Pure helpers for how the portal reads and writes text, dates and money."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from unidecode import unidecode
+
+from core.errors import InvalidInput
+
+DATE_FORMS_HELP = "30-September-1981, 30/09/1981 or 1981-09-30"
+_DATE_FORMATS = ("%d-%B-%Y", "%d-%b-%Y", "%d/%m/%Y", "%Y-%m-%d")
+
+
+def search_key(name: str) -> str:
+    """How names are matched: accents, case, spaces and punctuation fold away
+    (Siân -> sian, O'Brien -> obrien, Nowak-Łukasiewicz -> nowaklukasiewicz)."""
+    return re.sub(r"[^a-z0-9]", "", unidecode(name or "").lower())
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """The smallest key greater than every key that starts with `prefix` (for a range)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def parse_date_of_birth(text: str) -> dt.date:
+    """A date in one of the forms the guide accepts, or InvalidInput naming them."""
+    cleaned = (text or "").strip()
+    for form in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, form).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"Date of birth “{cleaned}” is not a date. Use {DATE_FORMS_HELP}.")
+
+
+def parse_optional_date(text: str, label: str) -> dt.date | None:
+    if not (text or "").strip():
+        return None
+    try:
+        return parse_date_of_birth(text)
+    except InvalidInput:
+        raise InvalidInput(f"{label}: use a date such as {DATE_FORMS_HELP}.") from None
+
+
+def uk_date(value: dt.date | dt.datetime | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def uk_datetime(value: dt.datetime | None) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def money(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    pounds, pennies = divmod(abs(pence), 100)
+    return f"{sign}£{pounds:,}.{pennies:02d}"
+
+
+def safe_csv_cell(value: object) -> object:
+    """Neutralise a spreadsheet formula: a text cell starting with = + - @ gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,93 @@
+"""Who a user is, which centres they may see, and their profile."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit import record_event
+from core.errors import InvalidInput, NotFound
+from core.models import Centre, Membership, Role, User
+
+_PHONE = re.compile(r"^[0-9 +()-]{0,40}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as core sees them: their id, role and the centre they act for."""
+
+    user_id: int
+    email: str
+    role: str
+    centre_id: int | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == Role.STAFF.value
+
+
+def member_centre_ids(session: Session, user_id: int) -> list[int]:
+    return list(session.scalars(select(Membership.centre_id).where(Membership.user_id == user_id)))
+
+
+def centres_for(session: Session, *, user: User) -> list[Centre]:
+    """The centres a user may act for: staff, every centre; others, their memberships."""
+    query = select(Centre).order_by(Centre.name)
+    if user.role != Role.STAFF.value:
+        query = query.join(Membership, Membership.centre_id == Centre.id).where(
+            Membership.user_id == user.id
+        )
+    return list(session.scalars(query))
+
+
+def actor_for(session: Session, *, user: User) -> Actor:
+    """The user's actor; their active centre falls back to the first one they may see."""
+    centres = centres_for(session, user=user)
+    ids = [centre.id for centre in centres]
+    centre_id = user.active_centre_id if user.active_centre_id in ids else None
+    if centre_id is None and ids:
+        centre_id = ids[0]
+    return Actor(user_id=user.id, email=user.email, role=user.role, centre_id=centre_id)
+
+
+def set_active_centre(session: Session, *, user_id: int, centre_id: int) -> Centre:
+    user = session.get(User, user_id)
+    allowed = {centre.id: centre for centre in centres_for(session, user=user)}
+    if centre_id not in allowed:
+        raise NotFound("No such centre.")
+    user.active_centre_id = centre_id
+    record_event(session, action="active_centre_changed", user_id=user_id, centre_id=centre_id)
+    return allowed[centre_id]
+
+
+def update_personal_details(
+    session: Session, *, user_id: int, first_name: str, surname: str, telephone: str, mobile: str
+) -> User:
+    first_name, surname = first_name.strip(), surname.strip()
+    if not first_name or not surname:
+        raise InvalidInput("First name and surname are both needed.")
+    if len(first_name) > 100 or len(surname) > 100:
+        raise InvalidInput("Names are limited to 100 characters.")
+    for label, number in (("Telephone", telephone), ("Mobile", mobile)):
+        if not _PHONE.match(number.strip()):
+            raise InvalidInput(f"{label} may hold only digits, spaces and + ( ) -.")
+    user = session.get(User, user_id)
+    user.first_name, user.surname = first_name, surname
+    user.telephone, user.mobile = telephone.strip(), mobile.strip()
+    record_event(session, action="profile_updated", user_id=user_id)
+    return user
+
+
+def centre_name(session: Session, *, centre_id: int | None) -> str:
+    centre = session.get(Centre, centre_id) if centre_id else None
+    return centre.name if centre else "No centre"
+
+
+def find_user_by_id(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user

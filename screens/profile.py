@@ -1,0 +1,72 @@
+import streamlit as st
+
+from core.auth import change_password
+from core.errors import InvalidInput
+from core.users import centres_for, set_active_centre, update_personal_details
+from core.users import find_user_by_id as find_user
+from ui.layout import page_title
+from ui.services import current_actor, db
+
+page_title(
+    "Profile",
+    "Your sign-in details and your personal details. Each part saves on its own. "
+    "Changing your password signs you out everywhere else. If you work for more than one "
+    "centre, **Centre** chooses the one every page shows.",
+)
+actor = current_actor()
+with db() as session:
+    user = find_user(session, user_id=actor.user_id)
+    centres = {centre.id: centre.name for centre in centres_for(session, user=user)}
+
+credentials, details = st.columns(2, gap="large")
+with credentials, st.form("profile_password_form", clear_on_submit=True):
+    st.subheader("Sign-in details")
+    st.text_input("Username", value=user.email, disabled=True, help="Your email address.")
+    current = st.text_input("Current password", type="password", autocomplete="current-password")
+    new = st.text_input(
+        "New password", type="password", autocomplete="new-password", help="At least 10 characters."
+    )
+    confirm = st.text_input("Confirm password", type="password", autocomplete="new-password")
+    if st.form_submit_button("Save", type="primary", key="profile_save_password"):
+        try:
+            with db() as session:
+                change_password(
+                    session, user_id=actor.user_id, current=current, new=new, confirm=confirm
+                )
+        except InvalidInput as error:
+            st.error(error.message)
+        else:
+            st.session_state["signed_in_at"] = None
+            st.success("Password changed. Sign in again with the new password.")
+
+with details, st.form("profile_details_form"):
+    st.subheader("Personal details")
+    centre_id = st.selectbox(
+        "Centre",
+        options=list(centres),
+        format_func=centres.get,
+        index=list(centres).index(actor.centre_id) if actor.centre_id in centres else 0,
+        disabled=not centres,
+    )
+    first_name = st.text_input("First name", value=user.first_name, max_chars=100)
+    surname = st.text_input("Surname", value=user.surname, max_chars=100)
+    telephone = st.text_input("Telephone", value=user.telephone, max_chars=40)
+    mobile = st.text_input("Mobile", value=user.mobile, max_chars=40)
+    if st.form_submit_button("Save", type="primary", key="profile_save_details"):
+        try:
+            with db() as session:
+                update_personal_details(
+                    session,
+                    user_id=actor.user_id,
+                    first_name=first_name,
+                    surname=surname,
+                    telephone=telephone,
+                    mobile=mobile,
+                )
+                if centre_id is not None and centre_id != actor.centre_id:
+                    set_active_centre(session, user_id=actor.user_id, centre_id=centre_id)
+        except InvalidInput as error:
+            st.error(error.message)
+        else:
+            st.session_state["user_name"] = f"{first_name.strip()} {surname.strip()}"
+            st.success("Personal details saved.")

@@ -1,0 +1,27 @@
+import streamlit as st
+
+from core.auth import reset_password
+from core.errors import InvalidInput
+from ui.services import db
+
+st.title("Set a new password")
+token = st.query_params.get("token", "")
+left, _ = st.columns([2, 3])
+if not token:
+    left.warning("This page opens from the link in your email. Ask for one below.")
+    left.page_link("screens/forgot_password.py", label="Forgotten password", icon=":material/mail:")
+    st.stop()
+with left, st.form("reset_password_form"):
+    st.caption("At least 10 characters. A long phrase is easy to remember and hard to guess.")
+    new = st.text_input("New password", type="password", autocomplete="new-password")
+    confirm = st.text_input("Confirm new password", type="password", autocomplete="new-password")
+    if st.form_submit_button("Set password", type="primary"):
+        try:
+            with db() as session:
+                reset_password(session, token=token, new=new, confirm=confirm)
+        except InvalidInput as error:
+            st.error(error.message)
+        else:
+            st.query_params.clear()
+            st.success("Your password is set. Sign in with it now.")
+left.page_link("screens/sign_in.py", label="Sign in", icon=":material/login:")

@@ -1,0 +1,18 @@
+import streamlit as st
+
+from ui.auth import show_login_form
+
+st.title("Digital Certificates")
+st.caption(
+    "The secure portal for training centres: see, export, search and re-order the "
+    "certificates issued to your candidates."
+)
+left, _ = st.columns([2, 3])
+with left:
+    show_login_form()
+    st.page_link(
+        "screens/forgot_password.py",
+        label="Forgotten password? First time here? Set your password",
+        icon=":material/lock_reset:",
+    )
+    st.caption("Your username is your email address.")

@@ -1,0 +1,25 @@
+"""Entry: page config, the sign-in gate, the header, and the role's pages."""
+
+import logging
+
+import streamlit as st
+
+from core.config import get_settings
+from ui.auth import sign_in_gate
+from ui.errors import shown_as_message
+from ui.layout import header, page_style
+from ui.navigation import signed_in_pages, signed_out_pages
+
+logging.basicConfig(level=get_settings().log_level)
+st.set_page_config(page_title="Digital Certificates", page_icon="🎓", layout="wide")
+page_style()
+
+with shown_as_message():
+    signed_in = sign_in_gate()
+if signed_in:
+    navigation = st.navigation(signed_in_pages(), position="top")
+    header()
+else:
+    navigation = st.navigation(signed_out_pages(), position="hidden")
+with shown_as_message():
+    navigation.run()

@@ -1,0 +1,49 @@
+"""A coordinator signs in, sees the six home cards, reloads, and logs out for real."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
+
+
+def test_coordinator_signs_in_sees_home_and_logs_out(live_server: str, page: Page, browser):
+    page.goto(live_server)
+    page.get_by_label("Email address").wait_for()
+    page.get_by_text("Forgotten password?").wait_for()
+    screenshot(page, "01-sign-in")
+    sign_in(page, live_server, "coordinator@fanshaws.example")
+    for card in CARDS:
+        expect(page.get_by_role("heading", name=card)).to_be_visible()
+    expect(page.get_by_text("0 items | £0.00")).to_be_visible()
+    screenshot(page, "02-home")
+
+    page.reload()
+    expect(page.get_by_text("Centre user home")).to_be_visible()
+    old_cookies = page.context.cookies()
+
+    page.get_by_role("link", name="Logout").click()
+    page.get_by_role("button", name="Sign in").wait_for()
+
+    thief = browser.new_context()
+    thief.add_cookies(old_cookies)
+    stolen = thief.new_page()
+    stolen.goto(live_server)
+    stolen.get_by_role("button", name="Sign in").wait_for()
+    expect(stolen.get_by_text("Centre user home")).to_have_count(0)
+    thief.close()
+
+
+def test_wrong_password_shows_a_message_without_saying_if_the_email_exists(
+    live_server: str, page: Page
+):
+    page.goto(live_server)
+    page.get_by_label("Email address").fill("nobody@nowhere.example")
+    page.get_by_role("textbox", name="Password").fill("whatever-it-is")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Email or password is not right")).to_be_visible()
+    screenshot(page, "03-sign-in-failed")

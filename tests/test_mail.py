@@ -1,0 +1,44 @@
+"""Email goes out by SMTP when SMTP_HOST is set, otherwise into the outbox."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core import auth
+from core.config import get_settings
+from core.mail import send_email
+from tests.factories import make_user
+from tests.smtp import smtp_server
+
+
+def test_without_smtp_host_email_waits_in_the_outbox(session):
+    row = send_email(session, to="a@b.example", subject="Hello", body="Body")
+    assert (row.status, row.sent_at) == ("outbox", None)
+
+
+def test_with_smtp_host_email_arrives_at_the_smtp_server(session):
+    with smtp_server() as (port, inbox):
+        settings = dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=port)
+        row = send_email(session, to="a@b.example", subject="Hello", body="Body", settings=settings)
+    assert row.status == "sent"
+    assert [(m["To"], m["Subject"], m.get_content().strip()) for m in inbox] == [
+        ("a@b.example", "Hello", "Body")
+    ]
+
+
+def test_unreachable_smtp_server_is_recorded_as_failed_not_dropped(session):
+    with smtp_server() as (port, _inbox):
+        pass  # the server is gone: nothing listens on this port any more
+    settings = dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=port)
+    row = send_email(session, to="a@b.example", subject="Hello", body="Body", settings=settings)
+    assert row.status == "failed" and row.error
+
+
+def test_reset_link_arrives_by_smtp(session):
+    user = make_user(session, email="coordinator@fanshaws.example")
+    with smtp_server() as (port, inbox):
+        settings = dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=port)
+        auth.request_password_reset(session, email=user.email, settings=settings)
+    (message,) = inbox
+    assert message["To"] == user.email
+    assert "http://localhost:8501/reset-password?token=" in message.get_content()

@@ -1,0 +1,136 @@
+"""Sign-in, home, profile, support and FAQ as a user sees them (AppTest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.auth import SIGN_IN_FAILED
+from core.db import session_scope
+from core.models import Centre, Role, User
+from tests.apptest import by_label, signed_in_app, signed_out_app, texts
+from tests.factories import PASSWORD, make_centre, make_user
+from ui.navigation import SIGNED_IN, SIGNED_OUT
+
+HOME_CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
+MENU = ["Home", "Print Batches", "Orders", "Profile", "Document Downloads", "Search",
+        "Support", "FAQ", "Logout"]  # fmt: skip
+
+
+@pytest.fixture
+def coordinator(db_url) -> User:
+    with session_scope(db_url) as session:
+        centre = make_centre(session, "Fanshaws")
+        other = make_centre(session, "Northgate College")
+        return make_user(session, email="coordinator@fanshaws.example", centres=(centre, other))
+
+
+def _sign_in(app, email: str, password: str):
+    by_label(app.text_input, "Email address").input(email)
+    by_label(app.text_input, "Password").input(password)
+    by_label(app.button, "Sign in").click()
+    return app.run()
+
+
+def test_sign_in_form_signs_the_coordinator_in_and_shows_home(coordinator):
+    app = _sign_in(signed_out_app(), coordinator.email, PASSWORD)
+    assert app.session_state["authentication_status"] is True
+    app.run()
+    assert "Centre user home" in texts(app)
+
+
+def test_wrong_password_shows_one_clear_message(coordinator):
+    app = _sign_in(signed_out_app(), coordinator.email, "wrong-password")
+    assert [error.value for error in app.error] == [SIGN_IN_FAILED]
+
+
+def test_home_shows_the_six_sections_with_their_buttons(coordinator):
+    app = signed_in_app(coordinator)
+    assert [element.value.split(": ", 1)[-1] for element in app.subheader] == HOME_CARDS
+    assert not app.exception
+
+
+def test_header_shows_name_centre_and_empty_basket(coordinator):
+    page = texts(signed_in_app(coordinator))
+    assert "John McNabhan" in page and "Fanshaws" in page
+    assert "0 items | £0.00" in page
+
+
+def test_menu_lists_the_guide_pages_in_order():
+    assert [screen.title for screen in SIGNED_IN] == MENU
+
+
+def test_no_page_file_is_left_out_of_navigation():
+    listed = {Path(screen.path).name for screen in SIGNED_IN + SIGNED_OUT}
+    on_disk = {path.name for path in Path("screens").glob("*.py")}
+    assert listed == on_disk
+
+
+def test_logout_ends_the_session(coordinator):
+    app = signed_in_app(coordinator, "screens/logout.py")
+    assert not app.session_state["authentication_status"]
+    assert "Sign in" in [element.value for element in app.subheader]
+
+
+def test_profile_saves_personal_details(coordinator, db_url):
+    app = signed_in_app(coordinator, "screens/profile.py")
+    by_label(app.text_input, "Telephone").input("01992 511 521")
+    app.button(key="profile_save_details").click().run()
+    assert "Personal details saved." in texts(app)
+    with session_scope(db_url) as session:
+        assert session.get(User, coordinator.id).telephone == "01992 511 521"
+
+
+def test_profile_refuses_an_empty_surname_and_keeps_the_old_one(coordinator, db_url):
+    app = signed_in_app(coordinator, "screens/profile.py")
+    by_label(app.text_input, "Surname").input("  ")
+    app.button(key="profile_save_details").click().run()
+    assert "First name and surname are both needed." in texts(app)
+    with session_scope(db_url) as session:
+        assert session.get(User, coordinator.id).surname == "McNabhan"
+
+
+def test_profile_switches_the_active_centre(coordinator, db_url):
+    with session_scope(db_url) as session:
+        northgate = session.scalar(select(Centre.id).where(Centre.name == "Northgate College"))
+    app = signed_in_app(coordinator, "screens/profile.py")
+    by_label(app.selectbox, "Centre").set_value(northgate)
+    app.button(key="profile_save_details").click().run()
+    assert "Northgate College" in texts(app.run())
+    with session_scope(db_url) as session:
+        assert session.get(User, coordinator.id).active_centre_id == northgate
+
+
+def test_profile_password_change_needs_the_current_password(coordinator):
+    app = signed_in_app(coordinator, "screens/profile.py")
+    by_label(app.text_input, "Current password").input("not-it-at-all")
+    by_label(app.text_input, "New password").input("a-long-new-password")
+    by_label(app.text_input, "Confirm password").input("a-long-new-password")
+    app.button(key="profile_save_password").click().run()
+    assert "The current password is not right." in texts(app)
+
+
+def test_support_and_faq_come_from_the_content_files(coordinator):
+    support = texts(signed_in_app(coordinator, "screens/support.py"))
+    assert "cas@imi.example" in support
+    faq = signed_in_app(coordinator, "screens/faq.py")
+    assert any("first time" in expander.label for expander in faq.expander)
+
+
+def test_every_page_has_a_help_section(coordinator):
+    for screen in SIGNED_IN:
+        if screen.title == "Logout":
+            continue
+        app = signed_in_app(coordinator, screen.path)
+        assert [p.proto.popover.label for p in app.get("popover")] == ["Help"], screen.title
+
+
+def test_staff_sees_every_centre_in_profile(db_url):
+    with session_scope(db_url) as session:
+        for name in ("Fanshaws", "Northgate College", "Riverside Motor Academy"):
+            make_centre(session, name)
+        staff = make_user(session, email="staff@imi.example", role=Role.STAFF)
+    app = signed_in_app(staff, "screens/profile.py")
+    assert len(by_label(app.selectbox, "Centre").options) == 3

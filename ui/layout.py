@@ -1,0 +1,52 @@
+"""The header every signed-in page shares, and each page's title with its help."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from core.orders import basket_summary
+from core.text import money
+from core.users import centre_name
+from ui.services import current_actor, db
+
+
+def as_text(value: str) -> str:
+    """User data shown inside markdown: escaped, so names are text and never markup."""
+    return html.escape(value or "").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+
+
+_STYLE = """
+<style>
+/* The cookie manager is an invisible component; do not let its frame take space. */
+div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {display: none;}
+div.block-container {padding-top: 3.5rem;}
+</style>
+"""
+
+
+def page_style() -> None:
+    st.html(_STYLE)
+
+
+def header() -> None:
+    """Name, active centre and basket, across the top of every signed-in page."""
+    actor = current_actor()
+    with db() as session:
+        summary = basket_summary(session, actor=actor)
+        centre = centre_name(session, centre_id=actor.centre_id)
+    left, right = st.columns([3, 2])
+    left.markdown(f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(centre)}")
+    right.markdown(
+        f":material/shopping_cart: {summary.items} items | {money(summary.total_pence)}",
+        text_alignment="right",
+    )
+
+
+def page_title(title: str, help_text: str) -> None:
+    """The page's title, with its help section in the top right corner."""
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    left.title(title)
+    with right.popover("Help", icon=":material/help:", use_container_width=True):
+        st.markdown(help_text)

@@ -1,0 +1,61 @@
+"""Which screens each role sees. They live in screens/, not pages/: Streamlit runs a
+pages/ folder beside the entry script as an old-style multipage app on a process's
+first run, which would run a screen without the sign-in gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class Screen:
+    file: str
+    title: str
+    icon: str
+    url_path: str | None = None
+
+    @property
+    def path(self) -> str:
+        return f"screens/{self.file}.py"
+
+    def page(self, default: bool = False) -> st.Page:
+        return st.Page(
+            self.path,
+            title=self.title,
+            icon=f":material/{self.icon}:",
+            url_path=self.url_path,
+            default=default,
+        )
+
+
+SIGNED_OUT = [
+    Screen("sign_in", "Sign in", "login"),
+    Screen("forgot_password", "Forgotten password", "lock_reset", "forgot-password"),
+    Screen("reset_password", "Set a new password", "password", "reset-password"),
+]
+# The menu across the top, in the guide's order.
+SIGNED_IN = [
+    Screen("home", "Home", "home"),
+    Screen("print_batches", "Print Batches", "inventory_2", "print-batches"),
+    Screen("orders", "Orders", "receipt_long"),
+    Screen("profile", "Profile", "person"),
+    Screen("downloads", "Document Downloads", "download", "document-downloads"),
+    Screen("search", "Search", "search"),
+    Screen("support", "Support", "support_agent"),
+    Screen("faq", "FAQ", "quiz"),
+    Screen("logout", "Logout", "logout"),
+]
+
+
+def _pages(screens: list[Screen]) -> list[st.Page]:
+    return [screen.page(default=index == 0) for index, screen in enumerate(screens)]
+
+
+def signed_out_pages() -> list[st.Page]:
+    return _pages(SIGNED_OUT)
+
+
+def signed_in_pages() -> list[st.Page]:
+    return _pages(SIGNED_IN)
