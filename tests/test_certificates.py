@@ -1,0 +1,49 @@
+"""The document card (guide: View Certificate Details)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.certificates import get_document_card
+from core.errors import NotFound
+from tests.factories import make_actor, make_candidate, make_centre, make_certificate
+
+
+def test_document_card_shows_the_guide_fields(session):
+    fanshaws = make_centre(session, "Fanshaws")
+    candidate = make_candidate(session, first_name="Alison Jane", surname="Winbery")
+    certificate = make_certificate(
+        session, fanshaws, candidate=candidate, number="016559933-01-1800"
+    )
+    card = get_document_card(
+        session, actor=make_actor(session, fanshaws), certificate_id=certificate.id
+    )
+    assert (card.number, card.full_name, card.centre, card.grade) == (
+        "016559933-01-1800",
+        "Alison Jane Winbery",
+        "Fanshaws",
+        "Pass",
+    )
+    assert card.candidate_number == candidate.candidate_number
+
+
+@pytest.mark.parametrize(
+    ("issued", "has_pdf"),
+    [(dt.date(2017, 10, 31), False), (dt.date(2017, 11, 1), True), (dt.date(2016, 3, 1), False)],
+)
+def test_certificates_before_1_november_2017_have_a_card_only(session, issued, has_pdf):
+    centre = make_centre(session)
+    certificate = make_certificate(session, centre, issue_date=issued)
+    card = get_document_card(
+        session, actor=make_actor(session, centre), certificate_id=certificate.id
+    )
+    assert card.has_pdf is has_pdf
+
+
+def test_other_centre_certificate_is_not_found(session):
+    fanshaws, northgate = make_centre(session, "Fanshaws"), make_centre(session, "Northgate")
+    theirs = make_certificate(session, northgate)
+    with pytest.raises(NotFound, match="no certificate with that ID"):
+        get_document_card(session, actor=make_actor(session, fanshaws), certificate_id=theirs.id)

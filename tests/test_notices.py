@@ -1,0 +1,134 @@
+"""Email candidates of a batch: counted, once per certificate, by SMTP or outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from core import config
+from core.db import session_scope
+from core.errors import NotFound
+from core.jobs import list_active_jobs, run_pending_jobs
+from core.models import AuditEvent, Job, OutboxEmail, PrintBatch, utcnow
+from core.notices import batch_email_status, email_candidates
+from tests.factories import make_actor, make_batch, make_candidate, make_centre, make_certificate
+from tests.smtp import smtp_server
+
+
+@pytest.fixture
+def batch_of_five(db_url):
+    """Five certificates, one of whose candidates has no email address."""
+    with session_scope(db_url) as session:
+        fanshaws = make_centre(session, "Fanshaws")
+        batch = make_batch(session, fanshaws)
+        for index in range(5):
+            email = None if index == 0 else f"candidate{index}@mail.example"
+            make_certificate(
+                session, fanshaws, batch=batch, candidate=make_candidate(session, email=email)
+            )
+        return make_actor(session, fanshaws), batch.id
+
+
+def _email(db_url, actor, batch_ids) -> Job:
+    with session_scope(db_url) as session:
+        job = email_candidates(session, actor=actor, batch_ids=batch_ids)
+    run_pending_jobs()
+    with session_scope(db_url) as session:
+        return session.get(Job, job.id)
+
+
+def _status(db_url, batch_id) -> str:
+    with session_scope(db_url) as session:
+        return session.get(PrintBatch, batch_id).email_status
+
+
+def test_email_candidates_counts_sent_and_missing_addresses(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    job = _email(db_url, actor, [batch_id])
+    assert job.status == "finished"
+    assert job.payload["summary"] == "4 sent, 1 without an email address."
+    assert _status(db_url, batch_id) == "Sent 4 of 5"
+
+
+def test_no_candidate_gets_the_same_notice_twice(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    _email(db_url, actor, [batch_id])
+    again = _email(db_url, actor, [batch_id])
+    assert again.payload["summary"] == "0 sent, 4 already told before, 1 without an email address."
+    with session_scope(db_url) as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEmail)) == 4
+    assert _status(db_url, batch_id) == "Sent 4 of 5"
+
+
+def test_candidate_emails_arrive_at_a_real_smtp_server(db_url, batch_of_five, monkeypatch):
+    actor, batch_id = batch_of_five
+    with smtp_server() as (port, inbox):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        config.get_settings.cache_clear()
+        _email(db_url, actor, [batch_id])
+    assert sorted(message["To"] for message in inbox) == [
+        f"candidate{index}@mail.example" for index in range(1, 5)
+    ]
+    assert "qualification documents are available" in inbox[0]["Subject"]
+
+
+def test_failed_sends_are_reported_and_retried_next_time(db_url, batch_of_five, monkeypatch):
+    actor, batch_id = batch_of_five
+    with smtp_server() as (port, _inbox):
+        pass  # nothing listens on this port any more
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    config.get_settings.cache_clear()
+    job = _email(db_url, actor, [batch_id])
+    assert _status(db_url, batch_id) == "Failed 4"
+    assert "4 failed" in job.payload["summary"]
+    monkeypatch.setenv("SMTP_HOST", "")
+    config.get_settings.cache_clear()
+    _email(db_url, actor, [batch_id])
+    assert _status(db_url, batch_id) == "Sent 4 of 5"
+
+
+def test_emailing_another_centres_batch_is_not_found(db_url, batch_of_five):
+    _actor, batch_id = batch_of_five
+    with session_scope(db_url) as session:
+        stranger = make_actor(session, make_centre(session, "Northgate"))
+    with session_scope(db_url) as session, pytest.raises(NotFound):
+        email_candidates(session, actor=stranger, batch_ids=[batch_id])
+
+
+def test_each_batch_emailed_is_an_audit_event(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    _email(db_url, actor, [batch_id])
+    with session_scope(db_url) as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["email_candidates_requested", "candidates_emailed"]
+
+
+def test_progress_is_visible_to_the_centre(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    _email(db_url, actor, [batch_id])
+    with session_scope(db_url) as session:
+        (row,) = list_active_jobs(session, actor=actor, kind="email_candidates")
+    assert (row.status, row.progress, row.total) == ("finished", 5, 5)
+
+
+@pytest.mark.parametrize(
+    ("sent", "total", "failed", "shown"),
+    [(38, 40, 0, "Sent 38 of 40"), (0, 40, 0, "Not sent"), (30, 40, 2, "Failed 2")],
+)
+def test_email_status_wording(sent, total, failed, shown):
+    assert batch_email_status(sent, total, failed) == shown
+
+
+def test_stale_running_job_is_picked_up_again(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    with session_scope(db_url) as session:
+        job = email_candidates(session, actor=actor, batch_ids=[batch_id])
+        job.status = "running"
+        job.heartbeat_at = utcnow() - dt.timedelta(minutes=10)
+    assert run_pending_jobs() == 1
+    assert _status(db_url, batch_id) == "Sent 4 of 5"
+
