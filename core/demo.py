@@ -271,7 +271,7 @@ def _centre_rows(count: int) -> list[tuple[str, str, str, str, str, str]]:
 
 
 def _seed_reference_data(connection: Connection, size: DemoSize) -> list[int]:
-    centres = _centre_rows(size.centres)
+    centres = _centre_rows(max(size.centres, len(CENTRES)))
     addresses, centre_rows = [], []
     for index, (number, name, line1, town, postcode, slug) in enumerate(centres, start=1):
         addresses.append(
@@ -371,7 +371,7 @@ def _seed_users(connection: Connection) -> list[int]:
 def _certificates_per_centre(rng: random.Random, size: DemoSize) -> list[int]:
     """Fanshaws holds the lion's share of a small data set, its fair share of a large one."""
     if size.centres == 1:
-        return [size.certificates]
+        return [size.certificates, 0, 0]
     fanshaws = size.certificates // (2 if size.centres <= 5 else size.centres)
     return [fanshaws, *_split(rng, size.certificates - fanshaws, size.centres - 1)]
 
@@ -432,6 +432,8 @@ def seed_demo(engine: Engine, size: DemoSize | None = None, seed: int = 1800) ->
         batch_id = cert_id = 1
         batches, certificates, people = [], [], []
         for centre_id, centre_total in zip(centre_ids, per_centre, strict=True):
+            if centre_total == 0:
+                continue
             batch_count = size.fanshaws_batches if centre_id == 1 else max(3, centre_total // 40)
             batch_count = min(batch_count, max(centre_total, 1))
             sizes = _split(rng, centre_total, batch_count)

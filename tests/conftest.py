@@ -65,6 +65,7 @@ def settings_env(monkeypatch, database_url, tmp_path) -> Iterator[None]:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SMTP_HOST", "")
     monkeypatch.setenv("APP_ENV", "test")
+    monkeypatch.setenv("WORKER_THREADS", "0")  # tests run jobs themselves
     config.get_settings.cache_clear()
     yield
     config.get_settings.cache_clear()

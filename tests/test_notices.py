@@ -131,4 +131,3 @@ def test_stale_running_job_is_picked_up_again(db_url, batch_of_five):
         job.heartbeat_at = utcnow() - dt.timedelta(minutes=10)
     assert run_pending_jobs() == 1
     assert _status(db_url, batch_id) == "Sent 4 of 5"
-

@@ -15,8 +15,17 @@ from tests.factories import PASSWORD, make_centre, make_user
 from ui.navigation import SIGNED_IN, SIGNED_OUT
 
 HOME_CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
-MENU = ["Home", "Print Batches", "Orders", "Profile", "Document Downloads", "Search",
-        "Support", "FAQ", "Logout"]  # fmt: skip
+MENU = [
+    "Home",
+    "Print Batches",
+    "Orders",
+    "Profile",
+    "Document Downloads",
+    "Search",
+    "Support",
+    "FAQ",
+    "Logout",
+]
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
@@ -103,4 +103,23 @@ def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> 
     page.get_by_label("Email address").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Centre user home").wait_for()
+    page.get_by_text("Centre user home").first.wait_for()
+
+
+def tick_first_row(page: Page, table_index: int = 0) -> None:
+    """Tick the first row of a st.dataframe (a canvas grid: click its check box)."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(table_index)
+    grid.wait_for()
+    page.wait_for_timeout(1000)  # the grid is a canvas: let a rerun finish drawing it
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    page.wait_for_timeout(1000)  # ticking reruns the page
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a st.selectbox by its label, as a keyboard user would."""
+    box = page.get_by_label(label)
+    box.click()
+    box.fill(option)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(800)  # choosing reruns the page

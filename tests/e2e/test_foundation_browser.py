@@ -23,7 +23,7 @@ def test_coordinator_signs_in_sees_home_and_logs_out(live_server: str, page: Pag
     screenshot(page, "02-home")
 
     page.reload()
-    expect(page.get_by_text("Centre user home")).to_be_visible()
+    expect(page.get_by_text("Centre user home").first).to_be_visible()
     old_cookies = page.context.cookies()
 
     page.get_by_role("link", name="Logout").click()

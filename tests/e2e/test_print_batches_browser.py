@@ -1,0 +1,48 @@
+"""Coordinator: Print Batches, filter by Type, open a batch and a document card, email
+candidates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import choose, screenshot, sign_in, tick_first_row
+
+pytestmark = pytest.mark.browser
+
+
+def test_coordinator_works_through_print_batches(live_server: str, page: Page):
+    sign_in(page, live_server, "coordinator@fanshaws.example")
+    page.get_by_role("link", name="Print Batches").first.click()
+    expect(page.get_by_text("Found total 40 records").first).to_be_visible()
+    screenshot(page, "10-print-batches")
+
+    choose(page, "Type", "Reprint")
+    expect(page.get_by_text("Found total 40 records")).to_have_count(0)
+    screenshot(page, "11-print-batches-filtered")
+
+    tick_first_row(page)
+    page.get_by_role("button", name="View ticked batch").click()
+    expect(page.get_by_role("heading", name="Batch")).to_be_visible()
+    tick_first_row(page)
+    page.get_by_role("button", name="View Certificate Details").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("DC Certificate Number")).to_be_visible()
+    screenshot(page, "12-document-card")
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    page.get_by_role("button", name="All batches").click()
+    page.get_by_role("button", name="Reset").click()
+    expect(page.get_by_text("Found total 40 records").first).to_be_visible()
+    tick_first_row(page)
+    choose(page, "Action for the ticked batches", "Email candidates")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text(re.compile(r"Email candidates of batch \d+: \d+ sent"))).to_be_visible(
+        timeout=30_000
+    )
+    email_status_of_first_row = page.get_by_test_id("glide-cell-7-0")
+    expect(email_status_of_first_row).to_have_text(re.compile(r"^Sent \d+ of \d+$"))
+    screenshot(page, "13-candidates-emailed")

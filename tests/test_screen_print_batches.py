@@ -1,0 +1,127 @@
+"""The Print Batches screen as a coordinator uses it (AppTest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.batches import BatchFilters
+from core.db import session_scope
+from core.jobs import run_pending_jobs
+from tests.apptest import by_label, signed_in_app, texts
+from tests.factories import make_batch, make_candidate, make_centre, make_certificate, make_user
+
+SCREEN = "screens/print_batches.py"
+
+
+@pytest.fixture
+def fanshaws(db_url):
+    """Fanshaws with 12 batches (every third a Reprint), and Northgate with one."""
+    with session_scope(db_url) as session:
+        centre = make_centre(session, "Fanshaws")
+        batches = [
+            make_batch(
+                session,
+                centre,
+                batch_type="Reprint" if index % 3 == 0 else "Certificate",
+                started_at=dt.datetime(2018, 1, 1) + dt.timedelta(days=index),
+            )
+            for index in range(12)
+        ]
+        for _ in range(3):
+            make_certificate(session, centre, batch=batches[-1], candidate=make_candidate(session))
+        northgate = make_centre(session, "Northgate College")
+        other = make_batch(session, northgate)
+        make_certificate(session, northgate, batch=other)
+        user = make_user(session, email="coordinator@fanshaws.example", centres=(centre,))
+        return {"user": user, "newest": batches[-1].id, "other": other.id}
+
+
+def _table(app):
+    return app.dataframe[0].value
+
+
+def test_batches_are_listed_newest_first_with_the_guide_pager(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    assert "Page 1 of 2 | View 10 records | Found total 12 records" in texts(app)
+    assert _table(app)["ID"].iloc[0] == fanshaws["newest"]
+    assert list(_table(app).columns) == [
+        "ID",
+        "Status",
+        "Started",
+        "Finished",
+        "User",
+        "Records",
+        "Email Status",
+        "Type",
+        "Reference",
+        "Actions",
+    ]
+
+
+def test_filter_by_type_then_reset(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    by_label(app.selectbox, "Type").set_value("Reprint").run()
+    assert set(_table(app)["Type"]) == {"Reprint"} and len(_table(app)) == 4
+    by_label(app.button, "Reset").click().run()
+    assert len(_table(app)) == 10
+
+
+def test_next_page_shows_the_rest(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    app.button(key="batches_next_top").click().run()
+    assert "Page 2 of 2" in texts(app) and len(_table(app)) == 2
+
+
+def test_filter_with_no_match_says_so(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    by_label(app.selectbox, "Status").set_value("FAILED").run()
+    assert "No batches match these filters." in texts(app)
+
+
+def test_batch_deep_link_shows_its_certificates(fanshaws):
+    app = signed_in_app(fanshaws["user"])
+    app.query_params["batch"] = str(fanshaws["newest"])
+    app.switch_page(SCREEN).run()
+    assert f"Batch {fanshaws['newest']}" in texts(app)
+    assert len(_table(app)) == 3
+
+
+def test_other_centres_batch_id_in_the_url_answers_like_a_missing_one(fanshaws):
+    answers = []
+    for batch_id in (fanshaws["other"], 987654):
+        app = signed_in_app(fanshaws["user"])
+        app.query_params["batch"] = str(batch_id)
+        app.switch_page(SCREEN).run()
+        answers.append([error.value for error in app.error])
+        assert not app.dataframe
+    assert answers[0] == answers[1] == ["There is no batch with that ID."]
+
+
+def test_ticked_certificate_opens_the_document_card(fanshaws, db_url):
+    app = signed_in_app(fanshaws["user"])
+    app.query_params["batch"] = str(fanshaws["newest"])
+    app.switch_page(SCREEN).run()
+    number = _table(app)["Certificate Number"].iloc[0]
+    app.session_state[f"batch_{fanshaws['newest']}_table_1_10"] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}
+    }
+    app.run()
+    by_label(app.button, "View Certificate Details").click().run()
+    card = "\n".join(str(element.proto.body) for element in app.get("html"))
+    assert number in card and "DC Certificate Number" in card
+
+
+def test_email_candidates_from_the_action_list(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    app.session_state[f"batches_table_1_10_{hash(BatchFilters())}"] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}
+    }
+    app.run()
+    by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
+    by_label(app.button, "Submit").click().run()
+    assert "Emailing the candidates of 1 batch(es)" in texts(app)
+    run_pending_jobs()
+    app.run()
+    assert _table(app)["Email Status"].iloc[0] == "Sent 3 of 3"

@@ -1,0 +1,92 @@
+"""One batch: its certificates, selectable, with the actions menu for one certificate.
+Reached by ?batch=ID so that it can be bookmarked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.batches import NO_SUCH_BATCH, BatchRow, get_batch, list_batch_certificates
+from core.certificates import CertificateRow
+from core.errors import NotFound
+from core.text import uk_date
+from ui.certificates import certificate_actions
+from ui.layout import as_text
+from ui.pager import page_request, pager, selected_ids
+from ui.services import current_actor, db
+
+
+def _back_to_batches() -> None:
+    st.query_params.pop("batch", None)
+
+
+def certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
+    """The certificate columns both Print Batches and Search show."""
+    return pd.DataFrame(
+        {
+            "Certificate Number": [row.number for row in rows],
+            "Candidate Number": [row.candidate_number for row in rows],
+            "Name": [row.full_name for row in rows],
+            "Qualification Number": [row.qualification_number for row in rows],
+            "Qualification": [row.qualification_title for row in rows],
+            "Grade": [row.grade for row in rows],
+            "Issue Date": [uk_date(row.issue_date) for row in rows],
+            "PDF": ["Yes" if row.has_pdf else "Card only" for row in rows],
+        }
+    )
+
+
+def _heading(batch: BatchRow) -> None:
+    st.subheader(f"Batch {batch.id}")
+    st.caption(
+        f"{batch.status} · {batch.batch_type} · started {uk_date(batch.started_at)}"
+        f" · finished {uk_date(batch.finished_at) or '—'} · {batch.records} records"
+        f" · email: {batch.email_status}"
+        + (f" · {as_text(batch.reference)}" if batch.reference else "")
+    )
+
+
+def batch_view(raw_id: str) -> None:
+    st.button("All batches", icon=":material/arrow_back:", on_click=_back_to_batches)
+    actor = current_actor()
+    key = f"batch_{raw_id}"
+    page, per_page = page_request(key)
+    try:
+        with db() as session:
+            batch = get_batch(session, actor=actor, batch_id=int(raw_id))
+            result = list_batch_certificates(
+                session, actor=actor, batch_id=batch.id, page=page, per_page=per_page
+            )
+    except (NotFound, ValueError):
+        st.error(NO_SUCH_BATCH)
+        return
+    _heading(batch)
+    pager(key, result)
+    if not result.rows:
+        st.info("This batch holds no certificates.")
+        return
+    table_key = f"{key}_table_{result.page}_{result.per_page}"
+    st.dataframe(
+        certificates_frame(result.rows),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=table_key,
+        use_container_width=True,
+    )
+    pager(key, result, position="bottom")
+    chosen = selected_ids(table_key, [row.id for row in result.rows])
+    every = st.checkbox(f"Select all {result.total:,} certificates in this batch", key=f"{key}_all")
+    if len(chosen) == 1 and not every:
+        st.caption("Actions for the ticked certificate")
+        certificate_actions(chosen[0], key=f"{key}_actions")
+    elif chosen or every:
+        count = result.total if every else len(chosen)
+        st.caption(f"{count:,} certificates ticked.")
+        if st.button("Export ticked certificates", icon=":material/picture_as_pdf:"):
+            st.info(
+                "Exporting certificates as secure PDFs is not available yet.",
+                icon=":material/construction:",
+            )
+    else:
+        st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")

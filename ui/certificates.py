@@ -1,0 +1,134 @@
+"""Per-certificate actions shared by Print Batches and Search: the document card,
+ordering, and reporting a problem. Dialogs stay open through reruns by a flag in
+session_state (a dialog opened by `if st.button` vanishes on its own buttons' clicks)."""
+
+from __future__ import annotations
+
+from functools import partial
+from html import escape
+
+import streamlit as st
+
+from core.certificates import get_document_card
+from core.errors import InvalidInput
+from core.pdf import card_fields, document_card_pdf
+from core.problems import CATEGORIES, report_problem
+from ui.services import current_actor, db
+
+CARD = "certificate_card_open"
+PROBLEM = "certificate_problem_open"
+ORDERING_LATER = (
+    "Ordering duplicate certificates and proof-of-qualification letters is not available "
+    "yet. Until it is, contact the Certification and Awards Service (see Support)."
+)
+
+
+def _open(flag: str, certificate_id: int) -> None:
+    st.session_state[flag] = certificate_id
+
+
+def _close(flag: str) -> None:
+    st.session_state.pop(flag, None)
+
+
+def certificate_actions(certificate_id: int, key: str) -> None:
+    """The guide's arrow menu for one certificate."""
+    details, reprint, proof, problem = st.columns(4)
+    details.button(
+        "View Certificate Details",
+        key=f"{key}_details",
+        icon=":material/badge:",
+        on_click=_open,
+        args=(CARD, certificate_id),
+        use_container_width=True,
+    )
+    ordering = reprint.button(
+        "Order reprint", key=f"{key}_reprint", icon=":material/print:", use_container_width=True
+    )
+    ordering |= proof.button(
+        "Order Proof of Qualification",
+        key=f"{key}_proof",
+        icon=":material/description:",
+        use_container_width=True,
+    )
+    problem.button(
+        "Report a problem",
+        key=f"{key}_problem",
+        icon=":material/report:",
+        on_click=_open,
+        args=(PROBLEM, certificate_id),
+        use_container_width=True,
+    )
+    if ordering:
+        st.info(ORDERING_LATER, icon=":material/construction:")
+
+
+def _card_table(fields: list[tuple[str, str]]) -> str:
+    rows = "".join(
+        f"<tr><th style='text-align:left;padding:6px 24px 6px 0'>{escape(label)}</th>"
+        f"<td style='padding:6px 0'>{escape(value or '')}</td></tr>"
+        for label, value in fields
+    )
+    return f"<table style='border-collapse:collapse;width:100%'>{rows}</table>"
+
+
+@st.dialog("Certificate details", width="large", on_dismiss=partial(_close, CARD))
+def _card_dialog(certificate_id: int) -> None:
+    with db() as session:
+        card = get_document_card(session, actor=current_actor(), certificate_id=certificate_id)
+    st.html(_card_table(card_fields(card)))
+    if card.revoked:
+        st.error("This certificate has been revoked.")
+    if not card.has_pdf:
+        st.info("Issued before 1 November 2017: only this document card exists, no PDF.")
+    printing, closing = st.columns(2)
+    printing.download_button(
+        "Print",
+        data=document_card_pdf(card),
+        file_name=f"certificate-{card.number}.pdf",
+        mime="application/pdf",
+        icon=":material/print:",
+        use_container_width=True,
+        help="A print-friendly copy of this card (printing the card is allowed).",
+    )
+    if closing.button("Close", use_container_width=True):
+        _close(CARD)
+        st.rerun()
+
+
+@st.dialog("Report a problem", on_dismiss=partial(_close, PROBLEM))
+def _problem_dialog(certificate_id: int) -> None:
+    with st.form("report_problem_form"):
+        category = st.selectbox("What is wrong?", CATEGORIES)
+        description = st.text_area(
+            "Describe the problem",
+            max_chars=2000,
+            placeholder="For example: the surname should be spelt Winberry.",
+        )
+        sent = st.form_submit_button("Send report", type="primary")
+    if sent:
+        try:
+            with db() as session:
+                report_problem(
+                    session,
+                    actor=current_actor(),
+                    certificate_id=certificate_id,
+                    category=category,
+                    description=description,
+                )
+        except InvalidInput as error:
+            st.error(error.message)
+            return
+        _close(PROBLEM)
+        st.session_state["problem_reported"] = True
+        st.rerun()
+
+
+def open_dialogs() -> None:
+    """Draw whichever certificate dialog is open (call once, at the end of a screen)."""
+    if st.session_state.pop("problem_reported", False):
+        st.toast("Problem reported. Follow it under Problem reports.", icon=":material/check:")
+    if (certificate_id := st.session_state.get(CARD)) is not None:
+        _card_dialog(certificate_id)
+    elif (certificate_id := st.session_state.get(PROBLEM)) is not None:
+        _problem_dialog(certificate_id)

@@ -1,0 +1,45 @@
+"""Progress of background work, polled without blocking the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.jobs import JobRow, list_active_jobs
+from ui.services import current_actor, db
+
+
+def _recent_jobs(kind: str) -> list[JobRow]:
+    with db() as session:
+        return list_active_jobs(session, actor=current_actor(), kind=kind)
+
+
+def _is_running(job: JobRow) -> bool:
+    return job.status in ("pending", "running")
+
+
+def _draw(jobs: list[JobRow]) -> None:
+    for job in jobs:
+        if _is_running(job):
+            done = job.progress / job.total if job.total else 0.0
+            st.progress(done, text=f"{job.description}: {job.progress} of {job.total}")
+        elif job.status == "finished":
+            st.success(f"{job.description}: {job.summary}", icon=":material/mark_email_read:")
+        else:
+            st.error(f"{job.description}: {job.summary}")
+
+
+@st.fragment(run_every=2)
+def _poll(kind: str) -> None:
+    jobs = _recent_jobs(kind)
+    _draw(jobs)
+    if not any(map(_is_running, jobs)):
+        st.rerun(scope="app")  # the whole page, so results (Email Status) show
+
+
+def job_progress(kind: str) -> None:
+    """The centre's recent jobs of `kind`; while one runs, refreshed every 2 seconds."""
+    jobs = _recent_jobs(kind)
+    if any(map(_is_running, jobs)):
+        _poll(kind)
+    else:
+        _draw(jobs)
