@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from core.batches import BatchFilters
 from core.db import session_scope
 from core.jobs import run_pending_jobs
+from core.models import Certificate
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_batch, make_candidate, make_centre, make_certificate, make_user
 
@@ -125,3 +127,20 @@ def test_email_candidates_from_the_action_list(fanshaws):
     run_pending_jobs()
     app.run()
     assert _table(app)["Email Status"].iloc[0] == "Sent 3 of 3"
+
+
+def test_report_a_problem_from_the_actions_and_see_it_listed(fanshaws, db_url):
+    with session_scope(db_url) as session:
+        certificate_id = session.scalar(
+            select(Certificate.id).where(Certificate.batch_id == fanshaws["newest"])
+        )
+    app = signed_in_app(fanshaws["user"])
+    app.query_params["batch"] = str(fanshaws["newest"])
+    app.session_state["certificate_problem_open"] = certificate_id
+    app.switch_page(SCREEN).run()
+    by_label(app.selectbox, "What is wrong?").set_value("Name spelling")
+    by_label(app.text_area, "Describe the problem").input("Surname is missing a letter r.")
+    by_label(app.button, "Send report").click().run()
+    problems = app.dataframe[-1].value
+    assert list(problems["Status"]) == ["Open"]
+    assert list(problems["Category"]) == ["Name spelling"]

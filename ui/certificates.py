@@ -65,7 +65,7 @@ def certificate_actions(certificate_id: int, key: str) -> None:
 
 def _card_table(fields: list[tuple[str, str]]) -> str:
     rows = "".join(
-        f"<tr><th style='text-align:left;padding:6px 24px 6px 0'>{escape(label)}</th>"
+        f"<tr><th style='text-align:left;padding:6px 24px 6px 0;width:35%'>{escape(label)}</th>"
         f"<td style='padding:6px 0'>{escape(value or '')}</td></tr>"
         for label, value in fields
     )
