@@ -106,14 +106,22 @@ def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> 
     page.get_by_text("Centre user home").first.wait_for()
 
 
+def wait_until_idle(page: Page) -> None:
+    """Wait until the app has finished its script run (and a moment for drawing)."""
+    page.locator('[data-test-script-state="notRunning"]').wait_for(state="attached")
+    page.wait_for_timeout(300)
+
+
 def tick_first_row(page: Page, table_index: int = 0) -> None:
     """Tick the first row of a st.dataframe (a canvas grid: click its check box)."""
+    wait_until_idle(page)
     grid = page.locator('[data-testid="stDataFrame"]').nth(table_index)
     grid.wait_for()
-    page.wait_for_timeout(1000)  # the grid is a canvas: let a rerun finish drawing it
+    page.wait_for_timeout(700)  # the grid is a canvas: let it finish drawing
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
-    page.wait_for_timeout(1000)  # ticking reruns the page
+    page.wait_for_timeout(300)
+    wait_until_idle(page)
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -122,4 +130,15 @@ def choose(page: Page, label: str, option: str) -> None:
     box.click()
     box.fill(option)
     page.keyboard.press("Enter")
-    page.wait_for_timeout(800)  # choosing reruns the page
+    page.wait_for_timeout(300)
+    wait_until_idle(page)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep a screenshot of the page as it was when a browser test failed."""
+    report = yield
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and page is not None:
+        screenshot(page, f"failed-{item.name}")
+    return report

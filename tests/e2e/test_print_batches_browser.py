@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import choose, screenshot, sign_in, tick_first_row
+from tests.e2e.conftest import choose, screenshot, sign_in, tick_first_row, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
     screenshot(page, "12-document-card")
     dialog.get_by_role("button", name="Close", exact=True).last.click()
     expect(page.get_by_role("dialog")).to_have_count(0)
+    wait_until_idle(page)
 
     page.get_by_role("button", name="All batches").click()
     page.get_by_role("button", name="Reset").click()
