@@ -104,6 +104,16 @@ def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> 
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Centre user home").first.wait_for()
+    _wait_for_sign_in_cookie(page)
+
+
+def _wait_for_sign_in_cookie(page: Page, seconds: float = 15) -> None:
+    """The cookie is written by a component in the browser a moment after sign-in."""
+    deadline = time.monotonic() + seconds
+    while not any(c["name"] == "dc_portal_session" for c in page.context.cookies()):
+        if time.monotonic() > deadline:
+            raise AssertionError("the sign-in cookie was never written")
+        page.wait_for_timeout(200)
 
 
 def wait_until_idle(page: Page) -> None:
