@@ -30,6 +30,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def search_text(length: int) -> String:
+    """Text matched by prefix ranges: bytewise order on every database (PostgreSQL's
+    language collations would skip the hyphens in 016559933-01-1800)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     CENTRE_USER = "centre_user"
@@ -159,7 +165,7 @@ class Certificate(Base):
         Index("ix_cert_candidate", "candidate_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(30), unique=True)
+    number: Mapped[str] = mapped_column(search_text(30), unique=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"))
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
@@ -169,9 +175,9 @@ class Certificate(Base):
     expiry_date: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(300), default="")
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-    candidate_number: Mapped[str] = mapped_column(String(20))
-    first_name_key: Mapped[str] = mapped_column(String(100))
-    surname_key: Mapped[str] = mapped_column(String(100))
+    candidate_number: Mapped[str] = mapped_column(search_text(20))
+    first_name_key: Mapped[str] = mapped_column(search_text(100))
+    surname_key: Mapped[str] = mapped_column(search_text(100))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
 
     candidate: Mapped[Candidate] = relationship()

@@ -1,0 +1,163 @@
+"""Search certificates by number, candidate, names and date of birth, and export the
+results as CSV. Every criterion is an index range; the centre scope comes first."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from core.audit import record_event
+from core.certificates import CertificateRow, certificate_rows_query, to_certificate_row
+from core.errors import InvalidInput
+from core.models import Centre, Certificate
+from core.paging import Page, paginate
+from core.text import parse_date_of_birth, prefix_upper_bound, safe_csv_cell, search_key, uk_date
+from core.users import Actor
+
+CSV_ROW_LIMIT = 100_000
+ASK_FOR_A_CRITERION = (
+    "Enter at least one of Certificate Number, Candidate ID, First Name, Surname or D.O.B."
+)
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What the user typed (raw text), plus the centre filter staff may choose."""
+
+    certificate_number: str = ""
+    candidate_id: str = ""
+    first_name: str = ""
+    surname: str = ""
+    date_of_birth: str = ""
+    centre_id: int | None = None
+
+    def is_empty(self) -> bool:
+        return not any(
+            str(getattr(self, f.name)).strip() for f in fields(self) if f.name != "centre_id"
+        )
+
+    def describe(self) -> str:
+        """A short name for what was searched, for file names."""
+        parts = [
+            f"{f.name.replace('_', '-')}-{search_key(str(getattr(self, f.name)))}"
+            for f in fields(self)
+            if f.name != "centre_id" and str(getattr(self, f.name)).strip()
+        ]
+        return "_".join(parts) or "all"
+
+
+def _prefix(column, text: str):
+    return (column >= text) & (column < prefix_upper_bound(text))
+
+
+def _conditions(criteria: SearchCriteria) -> list:
+    conditions = []
+    number = criteria.certificate_number.strip().upper()
+    if number:
+        conditions.append(_prefix(Certificate.number, number))
+    candidate = criteria.candidate_id.strip()
+    if candidate:
+        conditions.append(_prefix(Certificate.candidate_number, candidate))
+    for column, text in (
+        (Certificate.first_name_key, criteria.first_name),
+        (Certificate.surname_key, criteria.surname),
+    ):
+        if text.strip():
+            key = search_key(text)
+            if not key:
+                raise InvalidInput("Names need at least one letter or digit.")
+            conditions.append(_prefix(column, key))
+    if criteria.date_of_birth.strip():
+        conditions.append(Certificate.birth_date == parse_date_of_birth(criteria.date_of_birth))
+    return conditions
+
+
+def _search_query(actor: Actor, criteria: SearchCriteria) -> Select:
+    if criteria.is_empty():
+        raise InvalidInput(ASK_FOR_A_CRITERION)
+    query = certificate_rows_query().where(*_conditions(criteria))
+    if not actor.is_staff:
+        query = query.where(Certificate.centre_id == actor.centre_id)
+    elif criteria.centre_id is not None:
+        query = query.where(Certificate.centre_id == criteria.centre_id)
+    return query.order_by(Certificate.surname_key, Certificate.first_name_key, Certificate.id)
+
+
+def search_certificates(
+    session: Session,
+    *,
+    actor: Actor,
+    criteria: SearchCriteria,
+    page: int = 1,
+    per_page: int = 10,
+) -> Page[CertificateRow]:
+    """One page of matches, by surname then first name (stable across pages)."""
+    query = _search_query(actor, criteria)
+    return paginate(session, query, page=page, per_page=per_page, to_row=to_certificate_row)
+
+
+CSV_HEADER = [
+    "Certificate Number",
+    "Candidate ID",
+    "First Name",
+    "Surname",
+    "Qualification Number",
+    "Qualification",
+    "Grade",
+    "Issue Date",
+    "Centre",
+]
+
+
+def search_csv(session: Session, *, actor: Actor, criteria: SearchCriteria) -> bytes:
+    """Every match (not only one page) as CSV: UTF-8 with BOM so that Excel reads names
+    such as Siân correctly, and cells starting = + - @ made harmless."""
+    query = (
+        _search_query(actor, criteria)
+        .add_columns(Centre.name)
+        .join(Centre, Centre.id == Certificate.centre_id)
+        .limit(CSV_ROW_LIMIT + 1)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    count = 0
+    for row in session.execute(query):
+        count += 1
+        if count > CSV_ROW_LIMIT:
+            raise InvalidInput(
+                f"More than {CSV_ROW_LIMIT:,} certificates match; narrow the search to export."
+            )
+        certificate, centre = to_certificate_row(row[:-1]), row[-1]
+        writer.writerow(
+            safe_csv_cell(value)
+            for value in (
+                certificate.number,
+                certificate.candidate_number,
+                certificate.first_name,
+                certificate.surname,
+                certificate.qualification_number,
+                certificate.qualification_title,
+                certificate.grade,
+                uk_date(certificate.issue_date),
+                centre,
+            )
+        )
+    record_event(
+        session,
+        action="search_exported",
+        user_id=actor.user_id,
+        centre_id=actor.centre_id,
+        target=criteria.describe(),
+        rows=count,
+    )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_file_name(criteria: SearchCriteria, at: dt.datetime) -> str:
+    return f"certificates_{criteria.describe()}_{at:%Y-%m-%d_%H%M}.csv"
