@@ -91,3 +91,9 @@ def find_user_by_id(session: Session, *, user_id: int) -> User:
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+def centre_choices(session: Session, *, actor: Actor) -> dict[int, str]:
+    """Centres the actor may pick from, by id, in name order."""
+    user = find_user_by_id(session, user_id=actor.user_id)
+    return {centre.id: centre.name for centre in centres_for(session, user=user)}

@@ -1,6 +1,78 @@
+import datetime as dt
+
 import streamlit as st
 
+from core.search import CSV_ROW_LIMIT, csv_file_name, search_certificates, search_csv
+from core.users import centre_choices
+from ui.certificates import certificate_actions, open_dialogs
 from ui.layout import page_title
+from ui.pager import page_request, pager, reset_to_first_page, selected_ids
+from ui.search_form import clear, saved_criteria, search_form
+from ui.services import current_actor, db
+from ui.tables import search_results_frame
 
-page_title("Search", "This page is being built.")
-st.info("Search is not available yet.", icon=":material/construction:")
+page_title(
+    "Search",
+    "Find your centre's certificates by any mix of Certificate Number, Candidate ID, "
+    "First Name, Surname and date of birth. Names match from their start, whatever the "
+    "case or accents (*obri* finds O'Brien, *sian* finds Siân); numbers match exactly or "
+    "from their start. Date of birth: 30-September-1981, 30/09/1981 or 1981-09-30. "
+    "Tick a result for its document card, to order a duplicate or to report a problem. "
+    "**Export CSV** saves every result, not only this page. The address of this page "
+    "keeps your search, so you can bookmark or share it.",
+)
+actor = current_actor()
+with db() as session:
+    centres = centre_choices(session, actor=actor) if actor.is_staff else None
+if search_form(centres) is not None:
+    reset_to_first_page("search")
+criteria = saved_criteria()
+if criteria is None:
+    st.info("Enter at least one of the search criteria above, then press **Search**.")
+    st.stop()
+st.button("Clear search", on_click=clear, icon=":material/backspace:")
+
+page, per_page = page_request("search")
+with db() as session:
+    result = search_certificates(
+        session, actor=actor, criteria=criteria, page=page, per_page=per_page
+    )
+pager("search", result)
+if not result.rows:
+    st.info("No certificates match. Check the spelling, or search with fewer criteria.")
+    st.stop()
+
+table_key = f"search_table_{hash(criteria)}_{result.page}_{result.per_page}"
+st.dataframe(
+    search_results_frame(result.rows),
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key=table_key,
+    use_container_width=True,
+)
+pager("search", result, position="bottom")
+chosen = selected_ids(table_key, [row.id for row in result.rows])
+if chosen:
+    certificate_actions(chosen[0], key="search_actions")
+else:
+    st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
+
+
+def export() -> bytes:
+    with db() as session:
+        return search_csv(session, actor=actor, criteria=criteria)
+
+
+too_many = result.total > CSV_ROW_LIMIT
+st.download_button(
+    f"Export CSV ({result.total:,} rows)",
+    data=export,
+    mime="text/csv",
+    file_name=csv_file_name(criteria, dt.datetime.now()),
+    icon=":material/download:",
+    disabled=too_many,
+    on_click="ignore",
+    help=f"Narrow the search to {CSV_ROW_LIMIT:,} rows or fewer." if too_many else None,
+)
+open_dialogs()

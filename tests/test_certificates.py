@@ -47,3 +47,16 @@ def test_other_centre_certificate_is_not_found(session):
     theirs = make_certificate(session, northgate)
     with pytest.raises(NotFound, match="no certificate with that ID"):
         get_document_card(session, actor=make_actor(session, fanshaws), certificate_id=theirs.id)
+
+
+def test_document_card_prints_as_a_pdf_with_any_name(session):
+    from core.pdf import document_card_pdf
+
+    centre = make_centre(session)
+    candidate = make_candidate(session, first_name="Zoë", surname="Nowak-Łukasiewicz")
+    certificate = make_certificate(session, centre, candidate=candidate)
+    card = get_document_card(
+        session, actor=make_actor(session, centre), certificate_id=certificate.id
+    )
+    pdf = document_card_pdf(card)
+    assert pdf.startswith(b"%PDF-") and b"/Encrypt" not in pdf

@@ -3,37 +3,20 @@ Reached by ?batch=ID so that it can be bookmarked."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.batches import NO_SUCH_BATCH, BatchRow, get_batch, list_batch_certificates
-from core.certificates import CertificateRow
 from core.errors import NotFound
 from core.text import uk_date
 from ui.certificates import certificate_actions
 from ui.layout import as_text
 from ui.pager import page_request, pager, selected_ids
 from ui.services import current_actor, db
+from ui.tables import batch_certificates_frame
 
 
 def _back_to_batches() -> None:
     st.query_params.pop("batch", None)
-
-
-def certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
-    """The certificate columns both Print Batches and Search show."""
-    return pd.DataFrame(
-        {
-            "Certificate Number": [row.number for row in rows],
-            "Candidate Number": [row.candidate_number for row in rows],
-            "Name": [row.full_name for row in rows],
-            "Qualification Number": [row.qualification_number for row in rows],
-            "Qualification": [row.qualification_title for row in rows],
-            "Grade": [row.grade for row in rows],
-            "Issue Date": [uk_date(row.issue_date) for row in rows],
-            "PDF": ["Yes" if row.has_pdf else "Card only" for row in rows],
-        }
-    )
 
 
 def _heading(batch: BatchRow) -> None:
@@ -67,7 +50,7 @@ def batch_view(raw_id: str) -> None:
         return
     table_key = f"{key}_table_{result.page}_{result.per_page}"
     st.dataframe(
-        certificates_frame(result.rows),
+        batch_certificates_frame(result.rows),
         hide_index=True,
         on_select="rerun",
         selection_mode="multi-row",

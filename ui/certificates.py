@@ -91,7 +91,7 @@ def _card_dialog(certificate_id: int) -> None:
         use_container_width=True,
         help="A print-friendly copy of this card (printing the card is allowed).",
     )
-    if closing.button("Close", use_container_width=True):
+    if closing.button("Close", key="card_close", use_container_width=True):
         _close(CARD)
         st.rerun()
 

@@ -30,9 +30,9 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
     page.get_by_role("button", name="View Certificate Details").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("DC Certificate Number")).to_be_visible()
-    expect(dialog.get_by_role("button", name="Close", exact=True).last).to_be_visible()
+    expect(page.locator(".st-key-card_close button")).to_be_visible()
     screenshot(page, "12-document-card")
-    dialog.get_by_role("button", name="Close", exact=True).last.click()
+    page.locator(".st-key-card_close button").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     wait_until_idle(page)
 

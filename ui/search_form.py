@@ -1,0 +1,76 @@
+"""The search criteria: kept in session_state across pages and in the URL for sharing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+import streamlit as st
+
+from core.search import SearchCriteria
+from core.text import DATE_FORMS_HELP
+
+SAVED = "search_criteria"
+TEXT_FIELDS = {
+    "certificate_number": ("Certificate Number", "cert"),
+    "candidate_id": ("Candidate ID", "candidate"),
+    "first_name": ("First Name", "first"),
+    "surname": ("Surname", "surname"),
+    "date_of_birth": ("D.O.B", "dob"),
+}
+ALL_CENTRES = 0
+
+
+def _from_url() -> SearchCriteria | None:
+    params = st.query_params
+    values = {name: params.get(url, "") for name, (_, url) in TEXT_FIELDS.items()}
+    centre = params.get("centre", "")
+    criteria = SearchCriteria(**values, centre_id=int(centre) if centre.isdigit() else None)
+    return None if criteria.is_empty() else criteria
+
+
+def _to_url(criteria: SearchCriteria) -> None:
+    values = {url: getattr(criteria, name) for name, (_, url) in TEXT_FIELDS.items()}
+    if criteria.centre_id is not None:
+        values["centre"] = str(criteria.centre_id)
+    st.query_params.from_dict({key: value for key, value in values.items() if value})
+
+
+def saved_criteria() -> SearchCriteria | None:
+    """The last search of this session, or the one a shared link carries."""
+    if SAVED not in st.session_state and (from_url := _from_url()) is not None:
+        st.session_state[SAVED] = from_url
+    return st.session_state.get(SAVED)
+
+
+def clear() -> None:
+    st.session_state.pop(SAVED, None)
+    for name in [*TEXT_FIELDS, "centre_id"]:
+        st.session_state.pop(f"search_{name}", None)
+    st.query_params.clear()
+
+
+def search_form(centres: dict[int, str] | None) -> SearchCriteria | None:
+    """Draw the form (with the saved criteria filled in); returns new criteria when the
+    user presses Search, else None."""
+    saved = saved_criteria() or SearchCriteria()
+    for name, value in asdict(saved).items():
+        st.session_state.setdefault(
+            f"search_{name}", value or (ALL_CENTRES if name == "centre_id" else "")
+        )
+    with st.form("search_form"):
+        columns = st.columns(5)
+        for column, (name, (label, _)) in zip(columns, TEXT_FIELDS.items(), strict=True):
+            help_text = f"For example {DATE_FORMS_HELP}." if name == "date_of_birth" else None
+            column.text_input(label, key=f"search_{name}", max_chars=100, help=help_text)
+        if centres is not None:
+            options = {ALL_CENTRES: "All centres", **centres}
+            st.selectbox("Centre", list(options), format_func=options.get, key="search_centre_id")
+        pressed = st.form_submit_button("Search", type="primary", icon=":material/search:")
+    if not pressed:
+        return None
+    values = {name: st.session_state[f"search_{name}"].strip() for name in TEXT_FIELDS}
+    centre = st.session_state.get("search_centre_id") or None
+    criteria = replace(SearchCriteria(**values), centre_id=centre if centres is not None else None)
+    st.session_state[SAVED] = criteria
+    _to_url(criteria)
+    return criteria

@@ -1,0 +1,53 @@
+"""How lists of certificates look in Print Batches and in Search (display only)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.certificates import CertificateRow
+from core.text import uk_date
+
+
+def _columns(rows: list[CertificateRow], names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {label: [_value(row, name) for row in rows] for name, label in names.items()}
+    )
+
+
+def _value(row: CertificateRow, name: str) -> str:
+    if name == "issue_date":
+        return uk_date(row.issue_date)
+    if name == "has_pdf":
+        return "Yes" if row.has_pdf else "Card only"
+    return getattr(row, name)
+
+
+def batch_certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
+    return _columns(
+        rows,
+        {
+            "number": "Certificate Number",
+            "candidate_number": "Candidate Number",
+            "full_name": "Name",
+            "qualification_number": "Qualification Number",
+            "qualification_title": "Qualification",
+            "grade": "Grade",
+            "issue_date": "Issue Date",
+            "has_pdf": "PDF",
+        },
+    )
+
+
+def search_results_frame(rows: list[CertificateRow]) -> pd.DataFrame:
+    """The guide's Search columns."""
+    return _columns(
+        rows,
+        {
+            "number": "Certificate Number",
+            "candidate_number": "Candidate ID",
+            "first_name": "First Name",
+            "surname": "Surname",
+            "qualification_title": "Qualification",
+            "issue_date": "Issue Date",
+        },
+    )
