@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -36,7 +37,7 @@ def test_search_by_surname_prefix_details_and_csv(live_server: str, page: Page):
         page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("certificates_surname-obri_")
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["Certificate Number", "Candidate ID", "First Name", "Surname"]
     assert len(rows) > 1 and all(row[3] == "O'Brien" for row in rows[1:])
