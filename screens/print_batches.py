@@ -30,10 +30,10 @@ def batch_filters() -> BatchFilters:
         "Reset",
         on_click=reset,
         args=(FILTER_KEYS,),
-        use_container_width=True,
+        width="stretch",
         icon=":material/filter_alt_off:",
     )
-    buttons.button("Refresh", use_container_width=True, icon=":material/refresh:")
+    buttons.button("Refresh", width="stretch", icon=":material/refresh:")
     filters = BatchFilters(status, batch_type, *started, *finished)
     if st.session_state.get("batches_filters") != filters:
         st.session_state["batches_filters"] = filters
@@ -106,7 +106,7 @@ def batch_table() -> None:
         on_select="rerun",
         selection_mode="multi-row",
         key=table_key,
-        use_container_width=True,
+        width="stretch",
     )
     pager("batches", result, position="bottom")
     batch_actions(selected_ids(table_key, [row.id for row in result.rows]))

@@ -49,7 +49,7 @@ st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key=table_key,
-    use_container_width=True,
+    width="stretch",
 )
 pager("search", result, position="bottom")
 chosen = selected_ids(table_key, [row.id for row in result.rows])

@@ -132,24 +132,34 @@ def _login_form(authenticator: stauth.Authenticate, directory: _DatabaseDirector
 
 
 def sign_in_gate() -> bool:
-    """Resolve who is signed in (storing their actor in session_state) or draw the form.
-    Returns True when a user is signed in."""
-    authenticator = _authenticator()
-    st.session_state["authenticator"] = authenticator
-    if not st.session_state.get("authentication_status"):
-        _resume_from_cookie(authenticator)
+    """Resolve who is signed in (storing their actor in session_state) or prepare the
+    form. Returns True when a user is signed in. The package's cookie component is built
+    only when it has work to do, so a signed-in page carries no extra frame."""
     user = _signed_in_user()
     if user is None:
-        if st.session_state.get("authentication_status"):
-            authenticator.logout(location="unrendered")
-            st.info("Your session has ended. Please sign in again.")
-        st.session_state.pop("actor", None)
-        return False
-    _write_pending_cookie(authenticator)
+        user = _signed_out()
+        if user is None:
+            st.session_state.pop("actor", None)
+            return False
+    if _PENDING_COOKIE in st.session_state:
+        _write_pending_cookie(_authenticator())
     with db() as session:
         st.session_state["actor"] = actor_for(session, user=user)
         st.session_state["user_name"] = user.full_name
     return True
+
+
+def _signed_out() -> User | None:
+    """Not signed in on this run: end a session ended elsewhere, or resume from the
+    cookie; the user if the cookie was good."""
+    authenticator = _authenticator()
+    st.session_state["authenticator"] = authenticator
+    if st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")
+        st.info("Your session has ended. Please sign in again.")
+        return None
+    _resume_from_cookie(authenticator)
+    return _signed_in_user()
 
 
 def _write_pending_cookie(authenticator: stauth.Authenticate) -> None:
@@ -186,8 +196,7 @@ def sign_out() -> None:
     if actor is not None:
         with db() as session:
             auth.end_sessions(session, user_id=actor.user_id)
-    authenticator: stauth.Authenticate = st.session_state["authenticator"]
     if st.session_state.get("authentication_status"):
-        authenticator.logout(location="unrendered")
+        _authenticator().logout(location="unrendered")
     for key in ("actor", "signed_in_at", "user_name"):
         st.session_state.pop(key, None)

@@ -55,7 +55,7 @@ def batch_view(raw_id: str) -> None:
         on_select="rerun",
         selection_mode="multi-row",
         key=table_key,
-        use_container_width=True,
+        width="stretch",
     )
     pager(key, result, position="bottom")
     chosen = selected_ids(table_key, [row.id for row in result.rows])

@@ -40,16 +40,16 @@ def certificate_actions(certificate_id: int, key: str) -> None:
         icon=":material/badge:",
         on_click=_open,
         args=(CARD, certificate_id),
-        use_container_width=True,
+        width="stretch",
     )
     ordering = reprint.button(
-        "Order reprint", key=f"{key}_reprint", icon=":material/print:", use_container_width=True
+        "Order reprint", key=f"{key}_reprint", icon=":material/print:", width="stretch"
     )
     ordering |= proof.button(
         "Order Proof of Qualification",
         key=f"{key}_proof",
         icon=":material/description:",
-        use_container_width=True,
+        width="stretch",
     )
     problem.button(
         "Report a problem",
@@ -57,7 +57,7 @@ def certificate_actions(certificate_id: int, key: str) -> None:
         icon=":material/report:",
         on_click=_open,
         args=(PROBLEM, certificate_id),
-        use_container_width=True,
+        width="stretch",
     )
     if ordering:
         st.info(ORDERING_LATER, icon=":material/construction:")
@@ -88,10 +88,10 @@ def _card_dialog(certificate_id: int) -> None:
         file_name=f"certificate-{card.number}.pdf",
         mime="application/pdf",
         icon=":material/print:",
-        use_container_width=True,
+        width="stretch",
         help="A print-friendly copy of this card (printing the card is allowed).",
     )
-    if closing.button("Close", key="card_close", use_container_width=True):
+    if closing.button("Close", key="card_close", width="stretch"):
         _close(CARD)
         st.rerun()
 

@@ -48,5 +48,5 @@ def page_title(title: str, help_text: str) -> None:
     """The page's title, with its help section in the top right corner."""
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     left.title(title)
-    with right.popover("Help", icon=":material/help:", use_container_width=True):
+    with right.popover("Help", icon=":material/help:", width="stretch"):
         st.markdown(help_text)

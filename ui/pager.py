@@ -32,7 +32,7 @@ def pager(key: str, result: Page, *, position: str = "top") -> None:
         help="Previous page",
         on_click=_step,
         args=(key, result.page - 1),
-        use_container_width=True,
+        width="stretch",
     )
     summary.markdown(result.summary)
     forward.button(
@@ -42,7 +42,7 @@ def pager(key: str, result: Page, *, position: str = "top") -> None:
         help="Next page",
         on_click=_step,
         args=(key, result.page + 1),
-        use_container_width=True,
+        width="stretch",
     )
     if position == "top":
         size.selectbox(

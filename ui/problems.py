@@ -34,5 +34,5 @@ def problem_reports() -> None:
             }
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
