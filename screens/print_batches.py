@@ -8,7 +8,7 @@ from ui.certificates import open_dialogs
 from ui.filters import choice, date_range, reset
 from ui.jobs import job_progress
 from ui.layout import page_title
-from ui.pager import page_request, pager, reset_to_first_page, selected_ids
+from ui.pager import page_request, paged_table, pager, reset_to_first_page
 from ui.problems import problem_reports
 from ui.services import current_actor, db
 
@@ -93,23 +93,19 @@ def batch_table() -> None:
             else "No batches have been printed for this centre yet."
         )
         return
-    table_key = f"batches_table_{result.page}_{result.per_page}_{hash(filters)}"
-    st.dataframe(
+    chosen = paged_table(
+        "batches",
+        result,
         batches_frame(result.rows),
+        version=hash(filters),
         column_config={
             "ID": st.column_config.NumberColumn(format="%d"),
             "Started": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
             "Finished": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
             "Actions": st.column_config.LinkColumn(display_text="View", help="Open the batch"),
         },
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="multi-row",
-        key=table_key,
-        width="stretch",
     )
-    pager("batches", result, position="bottom")
-    batch_actions(selected_ids(table_key, [row.id for row in result.rows]))
+    batch_actions(chosen)
     job_progress("email_candidates")
 
 

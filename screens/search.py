@@ -6,7 +6,7 @@ from core.search import CSV_ROW_LIMIT, csv_file_name, search_certificates, searc
 from core.users import centre_choices
 from ui.certificates import certificate_actions, open_dialogs
 from ui.layout import page_title
-from ui.pager import page_request, pager, reset_to_first_page, selected_ids
+from ui.pager import page_request, paged_table, pager, reset_to_first_page
 from ui.search_form import clear, saved_criteria, search_form
 from ui.services import current_actor, db
 from ui.tables import search_results_frame
@@ -42,17 +42,9 @@ if not result.rows:
     st.info("No certificates match. Check the spelling, or search with fewer criteria.")
     st.stop()
 
-table_key = f"search_table_{hash(criteria)}_{result.page}_{result.per_page}"
-st.dataframe(
-    search_results_frame(result.rows),
-    hide_index=True,
-    on_select="rerun",
-    selection_mode="single-row",
-    key=table_key,
-    width="stretch",
+chosen = paged_table(
+    "search", result, search_results_frame(result.rows), version=hash(criteria), multi=False
 )
-pager("search", result, position="bottom")
-chosen = selected_ids(table_key, [row.id for row in result.rows])
 if chosen:
     certificate_actions(chosen[0], key="search_actions")
 else:

@@ -10,7 +10,7 @@ from core.errors import NotFound
 from core.text import uk_date
 from ui.certificates import certificate_actions
 from ui.layout import as_text
-from ui.pager import page_request, pager, selected_ids
+from ui.pager import page_request, paged_table, pager
 from ui.services import current_actor, db
 from ui.tables import batch_certificates_frame
 
@@ -48,17 +48,7 @@ def batch_view(raw_id: str) -> None:
     if not result.rows:
         st.info("This batch holds no certificates.")
         return
-    table_key = f"{key}_table_{result.page}_{result.per_page}"
-    st.dataframe(
-        batch_certificates_frame(result.rows),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="multi-row",
-        key=table_key,
-        width="stretch",
-    )
-    pager(key, result, position="bottom")
-    chosen = selected_ids(table_key, [row.id for row in result.rows])
+    chosen = paged_table(key, result, batch_certificates_frame(result.rows))
     every = st.checkbox(f"Select all {result.total:,} certificates in this batch", key=f"{key}_all")
     if len(chosen) == 1 and not every:
         st.caption("Actions for the ticked certificate")

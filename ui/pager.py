@@ -3,6 +3,7 @@ previous/next and 10/25/50/100 records per page. State lives under the table's k
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.paging import PAGE_SIZES, Page
@@ -64,3 +65,29 @@ def selected_ids(key: str, ids: list[int]) -> list[int]:
         return []
     rows = state.selection.rows if hasattr(state, "selection") else state["selection"]["rows"]
     return [ids[position] for position in rows if position < len(ids)]
+
+
+def paged_table(
+    key: str,
+    result: Page,
+    frame: pd.DataFrame,
+    *,
+    version: object = "",
+    multi: bool = True,
+    column_config: dict | None = None,
+) -> list[int]:
+    """The rows of one page as a table with tick boxes, the pager under it; returns the
+    ids of the ticked rows. The key holds the page (and `version`, e.g. the filters) so
+    that ticks never carry over to other rows."""
+    table_key = f"{key}_table_{result.page}_{result.per_page}" + (f"_{version}" if version else "")
+    st.dataframe(
+        frame,
+        column_config=column_config,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row" if multi else "single-row",
+        key=table_key,
+        width="stretch",
+    )
+    pager(key, result, position="bottom")
+    return selected_ids(table_key, [row.id for row in result.rows])

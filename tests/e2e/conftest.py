@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -152,3 +152,17 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" and report.failed and page is not None:
         screenshot(page, f"failed-{item.name}")
     return report
+
+
+def open_and_close_document_card(page: Page, shows: str, shot: str) -> None:
+    """With one row ticked: View Certificate Details, check the card, screenshot, Close."""
+    page.get_by_role("button", name="View Certificate Details").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("DC Certificate Number")).to_be_visible()
+    expect(dialog.get_by_text(shows).first).to_be_visible()
+    close = page.locator(".st-key-card_close button")
+    expect(close).to_be_visible()
+    screenshot(page, shot)
+    close.click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    wait_until_idle(page)

@@ -8,7 +8,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import choose, screenshot, sign_in, tick_first_row, wait_until_idle
+from tests.e2e.conftest import (
+    choose,
+    open_and_close_document_card,
+    screenshot,
+    sign_in,
+    tick_first_row,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +33,7 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
     page.get_by_role("button", name="View ticked batch").click()
     expect(page.get_by_role("heading", name="Batch")).to_be_visible()
     tick_first_row(page)
-    page.get_by_role("button", name="View Certificate Details").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("DC Certificate Number")).to_be_visible()
-    expect(page.locator(".st-key-card_close button")).to_be_visible()
-    screenshot(page, "12-document-card")
-    page.locator(".st-key-card_close button").click()
-    expect(page.get_by_role("dialog")).to_have_count(0)
-    wait_until_idle(page)
+    open_and_close_document_card(page, shows="Fanshaws", shot="12-document-card")
 
     page.get_by_role("button", name="All batches").click()
     page.get_by_role("button", name="Reset").click()

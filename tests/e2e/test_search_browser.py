@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in, tick_first_row, wait_until_idle
+from tests.e2e.conftest import (
+    open_and_close_document_card,
+    screenshot,
+    sign_in,
+    tick_first_row,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +30,7 @@ def test_search_by_surname_prefix_details_and_csv(live_server: str, page: Page):
     screenshot(page, "20-search")
 
     tick_first_row(page)
-    page.get_by_role("button", name="View Certificate Details").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("O'Brien")).to_be_visible()
-    expect(page.locator(".st-key-card_close button")).to_be_visible()
-    screenshot(page, "21-search-details")
-    page.locator(".st-key-card_close button").click()
-    expect(page.get_by_role("dialog")).to_have_count(0)
-    wait_until_idle(page)
+    open_and_close_document_card(page, shows="O'Brien", shot="21-search-details")
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export CSV").click()
