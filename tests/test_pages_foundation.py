@@ -12,6 +12,7 @@ from core.db import session_scope
 from core.models import Centre, Role, User
 from tests.apptest import by_label, signed_in_app, signed_out_app, texts
 from tests.factories import PASSWORD, make_centre, make_user
+from ui.errors import UNEXPECTED
 from ui.navigation import SIGNED_IN, SIGNED_OUT
 
 HOME_CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
@@ -143,3 +144,24 @@ def test_staff_sees_every_centre_in_profile(db_url):
         staff = make_user(session, email="staff@imi.example", role=Role.STAFF)
     app = signed_in_app(staff, "screens/profile.py")
     assert len(by_label(app.selectbox, "Centre").options) == 3
+
+
+def test_an_unexpected_error_shows_a_short_message_not_a_traceback(coordinator, monkeypatch):
+    import core.content
+
+    def broken():
+        raise RuntimeError("database exploded at line 42")
+
+    monkeypatch.setattr(core.content, "faq", broken)
+    app = signed_in_app(coordinator, "screens/faq.py")
+    assert [error.value for error in app.error] == [UNEXPECTED]
+    assert not app.exception
+
+
+def test_streamlit_config_hides_errors_keeps_xsrf_and_sends_no_statistics():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit/config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False
