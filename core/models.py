@@ -92,11 +92,6 @@ class User(Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.surname}".strip()
 
-    @property
-    def short_name(self) -> str:
-        """The guide's operator names: first name and surname initial (CarlyH)."""
-        return f"{self.first_name}{self.surname[:1]}" or self.email
-
 
 class Membership(Base):
     __tablename__ = "memberships"

@@ -35,15 +35,6 @@ def parse_date_of_birth(text: str) -> dt.date:
     raise InvalidInput(f"Date of birth “{cleaned}” is not a date. Use {DATE_FORMS_HELP}.")
 
 
-def parse_optional_date(text: str, label: str) -> dt.date | None:
-    if not (text or "").strip():
-        return None
-    try:
-        return parse_date_of_birth(text)
-    except InvalidInput:
-        raise InvalidInput(f"{label}: use a date such as {DATE_FORMS_HELP}.") from None
-
-
 def uk_date(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
