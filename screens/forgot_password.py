@@ -1,9 +1,15 @@
 import streamlit as st
 
 from core.auth import RESET_REQUESTED, request_password_reset
+from ui.layout import page_title
 from ui.services import db
 
-st.title("Forgotten password")
+page_title(
+    "Forgotten password",
+    "We email a link to the address you sign in with, if it has an account. The link "
+    "works once, within the hour. No email? Check your spam folder, or ask your centre "
+    "coordinator whether your account uses another address.",
+)
 st.write(
     "Enter the email address you sign in with. We will email you a link to set a new "
     "password. New users set their first password this way."

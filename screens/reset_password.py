@@ -2,9 +2,14 @@ import streamlit as st
 
 from core.auth import reset_password
 from core.errors import InvalidInput
+from ui.layout import page_title
 from ui.services import db
 
-st.title("Set a new password")
+page_title(
+    "Set a new password",
+    "Choose a password of at least 10 characters and type it twice. Setting it signs you "
+    "out everywhere else. A link that has expired or was used already cannot be used again.",
+)
 token = st.query_params.get("token", "")
 left, _ = st.columns([2, 3])
 if not token:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core.auth import SIGN_IN_FAILED
+from core.auth import RESET_REQUESTED, SIGN_IN_FAILED
 from core.db import session_scope
-from core.models import Centre, Role, User
+from core.models import Centre, OutboxEmail, Role, User
 from tests.apptest import by_label, signed_in_app, signed_out_app, texts
 from tests.factories import PASSWORD, make_centre, make_user
 from ui.errors import UNEXPECTED
@@ -165,3 +165,34 @@ def test_streamlit_config_hides_errors_keeps_xsrf_and_sends_no_statistics():
     assert config["client"]["showErrorDetails"] == "none"
     assert config["server"]["enableXsrfProtection"] is True
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def _ask_for_reset_link(email: str):
+    app = signed_out_app().switch_page("screens/forgot_password.py").run()
+    by_label(app.text_input, "Email address").input(email)
+    by_label(app.button, "Send me a link").click()
+    return app.run()
+
+
+def test_forgotten_password_page_answers_the_same_for_any_email(coordinator):
+    known = _ask_for_reset_link(coordinator.email)
+    unknown = _ask_for_reset_link("nobody@nowhere.example")
+    assert (
+        [s.value for s in known.success] == [s.value for s in unknown.success] == [RESET_REQUESTED]
+    )
+
+
+def test_reset_link_page_sets_the_password_then_sign_in_works(coordinator, db_url):
+    _ask_for_reset_link(coordinator.email)
+    with session_scope(db_url) as session:
+        body = session.scalar(select(OutboxEmail.body))
+    token = body.split("token=")[1].split()[0]
+    app = signed_out_app()
+    app.query_params["token"] = token
+    app.switch_page("screens/reset_password.py").run()
+    by_label(app.text_input, "New password").input("a-brand-new-one")
+    by_label(app.text_input, "Confirm new password").input("a-brand-new-one")
+    by_label(app.button, "Set password").click().run()
+    assert "Your password is set" in texts(app)
+    signed_in = _sign_in(signed_out_app(), coordinator.email, "a-brand-new-one")
+    assert signed_in.session_state["authentication_status"] is True
