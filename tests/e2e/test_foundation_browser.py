@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, sign_in, wait_until_idle
 
 pytestmark = pytest.mark.browser
 CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
@@ -17,8 +17,9 @@ def test_coordinator_signs_in_sees_home_and_logs_out(live_server: str, page: Pag
     page.get_by_text("Forgotten password?").wait_for()
     screenshot(page, "01-sign-in")
     sign_in(page, live_server, "coordinator@fanshaws.example")
+    wait_until_idle(page)
     for card in CARDS:
-        expect(page.get_by_role("heading", name=card)).to_be_visible()
+        expect(page.get_by_role("heading", name=card).first).to_be_visible()
     expect(page.get_by_text("0 items | £0.00")).to_be_visible()
     screenshot(page, "02-home")
 
