@@ -100,11 +100,21 @@ def screenshot(page: Page, name: str) -> Path:
 
 def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(url)
+    fill_sign_in_form(page, email, password)
+    page.get_by_text("Centre user home").first.wait_for()
+    _wait_for_sign_in_cookie(page)
+
+
+def fill_sign_in_form(page: Page, email: str, password: str) -> None:
+    """Type and submit once the page has settled: the cookie component's first answer
+    reruns the page just after it loads, and a click during that rerun is lost."""
+    page.get_by_label("Email address").wait_for()
+    wait_until_idle(page)
+    page.wait_for_timeout(1000)
+    wait_until_idle(page)
     page.get_by_label("Email address").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Centre user home").first.wait_for()
-    _wait_for_sign_in_cookie(page)
 
 
 def _wait_for_sign_in_cookie(page: Page, seconds: float = 15) -> None:
@@ -158,7 +168,7 @@ def open_and_close_document_card(page: Page, shows: str, shot: str) -> None:
     """With one row ticked: View Certificate Details, check the card, screenshot, Close."""
     page.get_by_role("button", name="View Certificate Details").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("DC Certificate Number")).to_be_visible()
+    expect(dialog.get_by_text("DC Certificate Number").first).to_be_visible()
     expect(dialog.get_by_text(shows).first).to_be_visible()
     close = page.locator(".st-key-card_close button")
     expect(close).to_be_visible()

@@ -14,6 +14,7 @@ from tests.e2e.conftest import (
     screenshot,
     sign_in,
     tick_first_row,
+    wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
 
     tick_first_row(page)
     page.get_by_role("button", name="View ticked batch").click()
-    expect(page.get_by_role("heading", name="Batch")).to_be_visible()
+    expect(page.get_by_role("heading", name="Batch").first).to_be_visible()
     tick_first_row(page)
     open_and_close_document_card(page, shows="Fanshaws", shot="12-document-card")
 
@@ -41,9 +42,9 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
     tick_first_row(page)
     choose(page, "Action for the ticked batches", "Email candidates")
     page.get_by_role("button", name="Submit").click()
-    expect(page.get_by_text(re.compile(r"Email candidates of batch \d+: \d+ sent"))).to_be_visible(
-        timeout=30_000
-    )
-    email_status_of_first_row = page.get_by_test_id("glide-cell-7-0")
+    sent = page.get_by_text(re.compile(r"Email candidates of batch \d+: \d+ sent")).first
+    expect(sent).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    email_status_of_first_row = page.get_by_test_id("glide-cell-7-0").first
     expect(email_status_of_first_row).to_have_text(re.compile(r"^Sent \d+ of \d+$"))
     screenshot(page, "13-candidates-emailed")
