@@ -23,6 +23,7 @@ class Actor:
     email: str
     role: str
     centre_id: int | None
+    centre_name: str = "No centre"
 
     @property
     def is_staff(self) -> bool:
@@ -45,12 +46,17 @@ def centres_for(session: Session, *, user: User) -> list[Centre]:
 
 def actor_for(session: Session, *, user: User) -> Actor:
     """The user's actor; their active centre falls back to the first one they may see."""
-    centres = centres_for(session, user=user)
-    ids = [centre.id for centre in centres]
-    centre_id = user.active_centre_id if user.active_centre_id in ids else None
-    if centre_id is None and ids:
-        centre_id = ids[0]
-    return Actor(user_id=user.id, email=user.email, role=user.role, centre_id=centre_id)
+    centres = {centre.id: centre.name for centre in centres_for(session, user=user)}
+    centre_id = user.active_centre_id if user.active_centre_id in centres else None
+    if centre_id is None and centres:
+        centre_id = next(iter(centres))
+    return Actor(
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        centre_id=centre_id,
+        centre_name=centres.get(centre_id, "No centre"),
+    )
 
 
 def set_active_centre(session: Session, *, user_id: int, centre_id: int) -> Centre:
@@ -79,11 +85,6 @@ def update_personal_details(
     user.telephone, user.mobile = telephone.strip(), mobile.strip()
     record_event(session, action="profile_updated", user_id=user_id)
     return user
-
-
-def centre_name(session: Session, *, centre_id: int | None) -> str:
-    centre = session.get(Centre, centre_id) if centre_id else None
-    return centre.name if centre else "No centre"
 
 
 def find_user_by_id(session: Session, *, user_id: int) -> User:

@@ -8,7 +8,6 @@ import streamlit as st
 
 from core.orders import basket_summary
 from core.text import money
-from core.users import centre_name
 from ui.services import current_actor, db
 
 
@@ -35,9 +34,10 @@ def header() -> None:
     actor = current_actor()
     with db() as session:
         summary = basket_summary(session, actor=actor)
-        centre = centre_name(session, centre_id=actor.centre_id)
     left, right = st.columns([3, 2])
-    left.markdown(f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(centre)}")
+    left.markdown(
+        f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(actor.centre_name)}"
+    )
     right.markdown(
         f":material/shopping_cart: {summary.items} items | {money(summary.total_pence)}",
         text_alignment="right",
