@@ -24,10 +24,12 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
     sign_in(page, live_server, "coordinator@fanshaws.example")
     page.get_by_role("link", name="Print Batches").first.click()
     expect(page.get_by_text("Found total 40 records").first).to_be_visible()
+    wait_until_idle(page)
     screenshot(page, "10-print-batches")
 
     choose(page, "Type", "Reprint")
     expect(page.get_by_text("Found total 40 records")).to_have_count(0)
+    wait_until_idle(page)
     screenshot(page, "11-print-batches-filtered")
 
     tick_first_row(page)
