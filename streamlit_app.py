@@ -5,10 +5,10 @@ import logging
 import streamlit as st
 
 from core.config import get_settings
-from ui.auth import sign_in_gate
+from ui.auth import sign_in_gate, sign_in_screen
 from ui.errors import shown_as_message
 from ui.layout import header, page_style
-from ui.navigation import signed_in_pages, signed_out_pages
+from ui.navigation import is_public, signed_in_pages, signed_out_pages
 from ui.services import start_workers
 
 logging.basicConfig(level=get_settings().log_level)
@@ -16,6 +16,7 @@ st.set_page_config(page_title="Digital Certificates", page_icon="🎓", layout="
 page_style()
 start_workers()
 
+signed_in = False
 with shown_as_message():
     signed_in = sign_in_gate()
 if signed_in:
@@ -24,4 +25,7 @@ if signed_in:
 else:
     navigation = st.navigation(signed_out_pages(), position="hidden")
 with shown_as_message():
-    navigation.run()
+    if signed_in or is_public(navigation):
+        navigation.run()
+    else:
+        sign_in_screen()

@@ -1,8 +1,10 @@
-"""Sign-in, lockout, sessions that really end, and password resets.
+"""Sign-in, lockout, sessions that really end, passwords and password resets.
 
-streamlit-authenticator draws the login form and keeps the cookie; this module is the
-part it lacks: users come from the database, failed attempts and locks are stored in
-it, and a cookie issued before the user's last logout or password change is refused.
+Every password check is charged to the account before it is judged, in one atomic
+UPDATE, so simultaneous attempts cannot outrun the lockout; bcrypt then runs outside any
+transaction, against a dummy hash when the account is unknown, locked or unusable, so a
+sign-in takes as long whether or not the address has an account. A cookie carries the
+moment it was issued and is refused once the user has logged out or changed password.
 """
 
 from __future__ import annotations
@@ -10,17 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import bcrypt
 import jwt
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from core.audit import record_event
 from core.config import Settings, get_settings
+from core.db import session_scope
 from core.errors import InvalidInput
-from core.mail import send_email
+from core.mail import queue_email
 from core.models import PasswordResetToken, User, utcnow
 
 SIGN_IN_FAILED = (
@@ -31,20 +37,39 @@ RESET_REQUESTED = (
     "If that email address has an account, a link to set a new password is on its way. "
     "It works once, within the hour."
 )
+LINK_NOT_USABLE = (
+    "This link has expired or was already used. Ask for a new one with Forgotten password."
+)
+BCRYPT_MAX_BYTES = 72
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable" for an online attack
+
+
+class AccountLocked(InvalidInput):
+    """Too many wrong passwords: the account rests and its sessions have ended."""
 
 
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
 
 
-def password_matches(password: str, password_hash: str | None) -> bool:
-    if not password_hash:
-        return False
-    return bcrypt.checkpw(password.encode(), password_hash.encode())
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of the same cost as a real one, judged when there is no real one."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _password_matches(password: str, password_hash: str | None) -> bool:
+    """bcrypt's answer, always paid for: the dummy hash stands in for a missing one."""
+    candidate = password if len(password.encode()) <= BCRYPT_MAX_BYTES else ""
+    matched = bcrypt.checkpw(candidate.encode(), (password_hash or _dummy_hash()).encode())
+    return bool(matched and password_hash and candidate)
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The address as accounts store it; text no address holds (NUL and other control
+    characters) becomes "" and so matches no account."""
+    text = (email or "").strip().lower()
+    return text if text.isprintable() else ""
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -55,74 +80,100 @@ def is_locked(user: User, now: dt.datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
-def credentials_for(session: Session, email: str) -> dict | None:
-    """The authenticator's entry for one user, or None if they cannot sign in now
-    (unknown, inactive, locked, or no password set yet)."""
-    user = find_user(session, email)
-    if user is None or not user.is_active or not user.password_hash or is_locked(user):
+@dataclass(frozen=True)
+class _Attempt:
+    user_id: int
+    password_hash: str
+    locked_now: bool
+
+
+def _charge_attempt(session: Session, *, which, settings: Settings) -> _Attempt | None:
+    """Count one password attempt against a usable, unlocked account, locking it when the
+    count reaches the limit: one UPDATE, so parallel attempts each see the others'.
+    None when the account is unknown, disabled, without a password, or locked."""
+    now = utcnow()
+    count = case((User.locked_until.is_not(None), 1), else_=User.failed_logins + 1)
+    lock = now + dt.timedelta(minutes=settings.lockout_minutes)
+    row = session.execute(
+        update(User)
+        .where(
+            which,
+            User.is_active.is_(True),
+            User.password_hash.is_not(None),
+            or_(User.locked_until.is_(None), User.locked_until <= now),
+        )
+        .values(
+            failed_logins=count,
+            locked_until=case((count >= settings.lockout_attempts, lock), else_=None),
+        )
+        .returning(User.id, User.password_hash, User.locked_until)
+    ).first()
+    if row is None:
         return None
-    return {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.surname,
-        "password": user.password_hash,
-        "roles": [user.role],
-    }
+    if row.locked_until is not None:
+        record_event(session, action="account_locked", user_id=row.id)
+    return _Attempt(row.id, row.password_hash, row.locked_until is not None)
 
 
-def record_sign_in_attempt(
-    session: Session, *, email: str, succeeded: bool, settings: Settings | None = None
-) -> None:
-    """Count a failure (locking after too many in a row) or clear the count."""
+def _judge(which, password: str, settings: Settings) -> _Attempt | None:
+    """Charge an attempt, then judge the password outside any transaction; the attempt
+    if the password was right (its count is then cleared), else None."""
+    with session_scope() as session:
+        attempt = _charge_attempt(session, which=which, settings=settings)
+    matched = _password_matches(password, attempt.password_hash if attempt else None)
+    if attempt is None:
+        return None
+    with session_scope() as session:
+        if matched:
+            session.execute(
+                update(User)
+                .where(User.id == attempt.user_id)
+                .values(failed_logins=0, locked_until=None)
+            )
+            return attempt
+        record_event(session, action="password_refused", user_id=attempt.user_id)
+    return None
+
+
+def sign_in(*, email: str, password: str, settings: Settings | None = None) -> User:
+    """Check an email and password; one message for every failure so that nobody learns
+    whether an address has an account or is locked."""
     settings = settings or get_settings()
-    user = find_user(session, email)
-    if user is None:
-        return
-    if succeeded:
-        user.failed_logins, user.locked_until = 0, None
-        record_event(session, action="sign_in", user_id=user.id)
-        return
-    if is_locked(user):
-        return
-    user.failed_logins += 1
-    if user.failed_logins >= settings.lockout_attempts:
-        user.locked_until = utcnow() + dt.timedelta(minutes=settings.lockout_minutes)
-        user.failed_logins = 0
-        record_event(session, action="account_locked", user_id=user.id)
-
-
-def sign_in(session: Session, *, email: str, password: str) -> User:
-    """Check an email and password the way the login form does; one message for all
-    failures so that nobody learns whether an address has an account."""
-    entry = credentials_for(session, email)
-    succeeded = entry is not None and password_matches(password, entry["password"])
-    record_sign_in_attempt(session, email=email, succeeded=succeeded)
-    if not succeeded:
+    attempt = _judge(User.email == normalise_email(email), password or "", settings)
+    if attempt is None:
         raise InvalidInput(SIGN_IN_FAILED)
-    return find_user(session, email)
+    with session_scope() as session:
+        record_event(session, action="sign_in", user_id=attempt.user_id)
+        return session.get(User, attempt.user_id)
 
 
 def _epoch(moment: dt.datetime) -> float:
     return moment.replace(tzinfo=dt.UTC).timestamp()
 
 
+def _still_signed_in(user: User | None, signed_in_at: float) -> bool:
+    return user is not None and user.is_active and signed_in_at > _epoch(user.sessions_valid_after)
+
+
 def session_user(session: Session, *, email: str, signed_in_at: float) -> User | None:
     """The signed-in user, or None if their sign-in has been ended since (logout,
-    password change, deactivation)."""
+    password change, lockout, deactivation)."""
     user = find_user(session, email)
-    if user is None or not user.is_active:
-        return None
-    if signed_in_at <= _epoch(user.sessions_valid_after):
-        return None
-    return user
+    return user if _still_signed_in(user, signed_in_at) else None
 
 
-def end_sessions(session: Session, *, user_id: int) -> None:
+def is_session_alive(session: Session, *, user_id: int, signed_in_at: float) -> bool:
+    """Whether a sign-in made at `signed_in_at` still holds: checked before every action,
+    so a tab left open stops working the moment its user logs out elsewhere."""
+    return _still_signed_in(session.get(User, user_id), signed_in_at)
+
+
+def end_sessions(session: Session, *, user_id: int, action: str = "sign_out") -> None:
     """Log out everywhere: every cookie issued until now stops working."""
     user = session.get(User, user_id)
     if user is not None:
         user.sessions_valid_after = utcnow()
-        record_event(session, action="sign_out", user_id=user_id)
+        record_event(session, action=action, user_id=user_id)
 
 
 @dataclass(frozen=True)
@@ -131,25 +182,48 @@ class CookieClaims:
     signed_in_at: float
 
 
-def cookie_claims(token: dict, *, expiry_days: float) -> CookieClaims:
-    """Read the authenticator's cookie {username, exp_date}: it was issued expiry_days
-    before it expires, which is when that sign-in happened."""
-    return CookieClaims(
-        email=normalise_email(token.get("username", "")),
-        signed_in_at=float(token.get("exp_date", 0)) - expiry_days * 86400,
-    )
-
-
 def cookie_token(email: str, *, signed_in_at: float, settings: Settings | None = None) -> str:
-    """A cookie in the authenticator's own format, so that either side can read it."""
+    """The sign-in cookie: streamlit-authenticator's {username, exp_date} plus `iat`, the
+    moment of sign-in, which logout and password changes are compared with."""
     settings = settings or get_settings()
     expires = signed_in_at + settings.cookie_expiry_days * 86400
     return jwt.encode(
-        {"username": email, "exp_date": expires}, settings.secret_key, algorithm="HS256"
+        {"username": email, "exp_date": expires, "iat": signed_in_at},
+        settings.secret_key,
+        algorithm="HS256",
     )
 
 
-def check_new_password(new: str, confirm: str, settings: Settings | None = None) -> None:
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def read_cookie(
+    token: str | None, *, settings: Settings | None = None, now: float | None = None
+) -> CookieClaims | None:
+    """The claims of a cookie we issued and that has not expired under today's settings;
+    None for anything else (another algorithm, a bad signature, missing or odd claims)."""
+    settings = settings or get_settings()
+    now = time.time() if now is None else now
+    try:
+        claims = jwt.decode(
+            token or "", settings.secret_key, algorithms=["HS256"], options={"require": ["iat"]}
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    email, expires, issued = claims.get("username"), claims.get("exp_date"), claims.get("iat")
+    if not (isinstance(email, str) and _is_number(expires) and _is_number(issued)):
+        return None
+    if expires <= now or issued + settings.cookie_expiry_days * 86400 <= now:
+        return None
+    return CookieClaims(email=normalise_email(email), signed_in_at=float(issued))
+
+
+def check_new_password(
+    new: str, confirm: str, *, user: User | None = None, settings: Settings | None = None
+) -> None:
+    """Refuse passwords that are short, too long for bcrypt, or easy to guess (common
+    words, repeats, the user's own email or name), with a message that says why."""
     settings = settings or get_settings()
     if new != new.strip():
         raise InvalidInput("A password cannot start or end with a space.")
@@ -157,41 +231,96 @@ def check_new_password(new: str, confirm: str, settings: Settings | None = None)
         raise InvalidInput(
             f"The new password needs at least {settings.min_password_length} characters."
         )
+    if len(new.encode()) > BCRYPT_MAX_BYTES:
+        raise InvalidInput(
+            f"The new password is too long: at most {BCRYPT_MAX_BYTES} bytes (about "
+            f"{BCRYPT_MAX_BYTES} letters, fewer with accents or symbols)."
+        )
     if new != confirm:
         raise InvalidInput("The two new passwords are not the same.")
+    personal = [user.email, *user.email.split("@"), user.first_name, user.surname] if user else []
+    verdict = zxcvbn(new[:BCRYPT_MAX_BYTES], user_inputs=[*personal, "imi", "certificates"])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        hint = verdict["feedback"].get("warning") or "It is too easy to guess."
+        raise InvalidInput(
+            f"Choose a harder password. {hint} A few unrelated words together work well."
+        )
 
 
-def _set_password(session: Session, user: User, new: str) -> None:
-    user.password_hash = hash_password(new)
+def _set_password(session: Session, user: User, password_hash: str) -> None:
+    """Store a new password (hashed beforehand, outside the transaction): every sign-in
+    and every unused reset link of the user ends."""
+    user.password_hash = password_hash
     user.failed_logins, user.locked_until = 0, None
     user.sessions_valid_after = utcnow()
+    _end_reset_links(session, user.id)
 
 
-def change_password(
-    session: Session, *, user_id: int, current: str, new: str, confirm: str
-) -> None:
-    """Change one's own password; every other sign-in of this user ends."""
-    user = session.get(User, user_id)
-    if user is None or not password_matches(current, user.password_hash):
-        raise InvalidInput("The current password is not right.")
-    check_new_password(new, confirm)
-    _set_password(session, user, new)
-    record_event(session, action="password_changed", user_id=user.id)
+def change_password(*, user_id: int, current: str, new: str, confirm: str) -> None:
+    """Change one's own password. Wrong current passwords count like failed sign-ins:
+    at the limit the account locks and its sessions end (AccountLocked)."""
+    settings = get_settings()
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        check_new_password(new, confirm, user=user, settings=settings)
+    attempt = _judge(User.id == user_id, current or "", settings)
+    if attempt is None:
+        _refuse_current_password(user_id, settings)
+    new_hash = hash_password(new)
+    with session_scope() as session:
+        _set_password(session, session.get(User, user_id), new_hash)
+        record_event(session, action="password_changed", user_id=user_id)
+
+
+def _refuse_current_password(user_id: int, settings: Settings) -> None:
+    with session_scope() as session:
+        locked = is_locked(session.get(User, user_id))
+        if locked:
+            end_sessions(session, user_id=user_id, action="signed_out_by_lockout")
+    if locked:
+        raise AccountLocked(
+            "Too many wrong current passwords: the account is locked for "
+            f"{settings.lockout_minutes} minutes and you have been signed out."
+        )
+    raise InvalidInput("The current password is not right.")
 
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _end_reset_links(session: Session, user_id: int) -> None:
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def _recent_reset_requests(session: Session, user_id: int) -> int:
+    since = utcnow() - dt.timedelta(hours=1)
+    return session.scalar(
+        select(func.count())
+        .select_from(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.created_at >= since)
+    )
+
+
 def request_password_reset(
     session: Session, *, email: str, settings: Settings | None = None
 ) -> None:
-    """Email a single-use reset link if the address has an account; answer the same
-    either way (the caller shows RESET_REQUESTED)."""
+    """Queue a single-use reset link if the address has an active account and has not
+    had too many this hour; answer the same either way (the caller shows
+    RESET_REQUESTED). A new link ends the older ones; the email goes out in the
+    background, so the answer takes as long whatever the address."""
     settings = settings or get_settings()
     user = find_user(session, email)
     if user is None or not user.is_active:
         return
+    if _recent_reset_requests(session, user.id) >= settings.reset_requests_per_hour:
+        record_event(session, action="password_reset_throttled", user_id=user.id)
+        return
+    _end_reset_links(session, user.id)
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordResetToken(
@@ -201,7 +330,7 @@ def request_password_reset(
         )
     )
     link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
-    send_email(
+    queue_email(
         session,
         to=user.email,
         subject="Set your Digital Certificates password",
@@ -217,22 +346,29 @@ def request_password_reset(
     record_event(session, action="password_reset_requested", user_id=user.id)
 
 
-def reset_password(session: Session, *, token: str, new: str, confirm: str) -> User:
-    """Set a new password from a reset link; the link then stops working."""
-    row = session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_digest(token))
+def reset_password(*, token: str, new: str, confirm: str) -> User:
+    """Set a new password from a reset link; the link (and every other) then stops
+    working. Two uses of one link at once: the first wins, the second is refused."""
+    digest = _token_digest(token or "")
+    usable = and_(
+        PasswordResetToken.token_hash == digest,
+        PasswordResetToken.used_at.is_(None),
+        PasswordResetToken.expires_at > utcnow(),
     )
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        raise InvalidInput(
-            "This link has expired or was already used. Ask for a new one with Forgotten password."
-        )
-    check_new_password(new, confirm)
-    user = session.get(User, row.user_id)
-    _set_password(session, user, new)
-    session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    record_event(session, action="password_reset", user_id=user.id)
-    return user
+    with session_scope() as session:
+        user_id = session.scalar(select(PasswordResetToken.user_id).where(usable))
+        user = session.get(User, user_id) if user_id is not None else None
+        if user is None or not user.is_active:
+            raise InvalidInput(LINK_NOT_USABLE)
+        check_new_password(new, confirm, user=user)
+    new_hash = hash_password(new)
+    with session_scope() as session:
+        claimed = session.execute(
+            update(PasswordResetToken).where(usable).values(used_at=utcnow())
+        ).rowcount
+        user = session.get(User, user_id)
+        if not claimed or not user.is_active:
+            raise InvalidInput(LINK_NOT_USABLE)
+        _set_password(session, user, new_hash)
+        record_event(session, action="password_reset", user_id=user.id)
+        return user

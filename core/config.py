@@ -1,95 +1,149 @@
 """Settings: environment first, then `.streamlit/secrets.toml`, then the defaults below.
 
-Every setting is a field of `Settings` with its default and a line of help; the README
-lists them all (a test checks it).
+Every setting is a field of `Settings` (pydantic-settings) with its default and a line
+of help; the README lists them all (a test checks it). Values are validated when the
+settings are built, so a typo stops the app at start instead of running it half-set.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_SECRET = "change-me-in-production-to-a-long-random-value"
+MIN_PRODUCTION_SECRET_LENGTH = 32
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
-def _setting(default: object, help_text: str) -> object:
-    return field(default=default, metadata={"help": help_text})
+class SettingsError(RuntimeError):
+    """The settings cannot run the portal; the message says which and how to fix it."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    app_env: str = _setting(
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, validate_default=True
+    )
+
+    app_env: Literal["development", "test", "production"] = Field(
         "development",
-        "development or production (production refuses default secrets and never loads demo data)",
+        description="development, test or production (production refuses weak secrets "
+        "and never loads demo data); any other value stops the app",
     )
-    database_url: str = _setting(
-        f"sqlite:///{ROOT / 'data' / 'portal.db'}", "SQLAlchemy URL of the database"
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'data' / 'portal.db'}", description="SQLAlchemy URL of the database"
     )
-    secret_key: str = _setting(DEFAULT_SECRET, "signs the sign-in cookie; set a long random value")
-    public_url: str = _setting("http://localhost:8501", "address users reach, used in email links")
-    cookie_name: str = _setting("dc_portal_session", "name of the sign-in cookie")
-    cookie_expiry_days: float = _setting(7.0, "days a sign-in survives without a new login")
-    lockout_attempts: int = _setting(5, "failed sign-ins in a row that lock an account")
-    lockout_minutes: int = _setting(15, "minutes an account stays locked")
-    reset_token_minutes: int = _setting(60, "minutes a password-reset link stays valid")
-    min_password_length: int = _setting(10, "shortest password accepted")
-    smtp_host: str = _setting("", "SMTP server; empty keeps email in the outbox table")
-    smtp_port: int = _setting(25, "SMTP port")
-    smtp_user: str = _setting("", "SMTP user name, if the server needs one")
-    smtp_password: str = _setting("", "SMTP password")
-    smtp_starttls: bool = _setting(False, "use STARTTLS on the SMTP connection")
-    mail_from: str = _setting("certificates@imi.example", "sender address of every email")
-    content_dir: str = _setting(str(ROOT / "data" / "content"), "folder of support.md and faq.toml")
-    worker_threads: int = _setting(1, "job worker threads inside each app process (0: none)")
-    log_level: str = _setting("INFO", "server log level")
+    secret_key: str = Field(
+        DEFAULT_SECRET,
+        description="signs the sign-in cookie; production needs 32 or more random characters",
+    )
+    public_url: str = Field(
+        "http://localhost:8501",
+        description="address users reach, used in email links; https marks the cookie Secure",
+    )
+    cookie_name: str = Field("dc_portal_session", description="name of the sign-in cookie")
+    cookie_expiry_days: float = Field(
+        7.0, gt=0, description="days a sign-in survives without a new login"
+    )
+    lockout_attempts: int = Field(
+        5, ge=1, description="failed sign-ins in a row that lock an account"
+    )
+    lockout_minutes: int = Field(15, ge=1, description="minutes an account stays locked")
+    reset_token_minutes: int = Field(
+        60, ge=1, description="minutes a password-reset link stays valid"
+    )
+    reset_requests_per_hour: int = Field(
+        3, ge=1, description="password-reset emails one address can be sent in an hour"
+    )
+    min_password_length: int = Field(10, ge=8, description="shortest password accepted")
+    smtp_host: str = Field("", description="SMTP server; empty keeps email in the outbox table")
+    smtp_port: int = Field(25, description="SMTP port")
+    smtp_user: str = Field("", description="SMTP user name, if the server needs one")
+    smtp_password: str = Field("", description="SMTP password")
+    smtp_starttls: bool = Field(False, description="use STARTTLS on the SMTP connection")
+    mail_from: str = Field("certificates@imi.example", description="sender address of every email")
+    content_dir: str = Field(
+        str(ROOT / "data" / "content"), description="folder of support.md and faq.toml"
+    )
+    worker_threads: int = Field(
+        1, ge=0, description="job worker threads inside each app process (0: none)"
+    )
+    log_level: str = Field("INFO", description="server log level")
+
+    @field_validator("app_env", mode="before")
+    @classmethod
+    def _app_env_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> Settings:
+        if self.is_production and not is_strong_secret(self.secret_key):
+            raise ValueError(
+                f"APP_ENV=production needs SECRET_KEY set to at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} random characters; make one with {GENERATE_SECRET}"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
 
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.public_url).scheme == "https"
 
-def _coerce(raw: object, default: object) -> object:
-    if isinstance(default, bool):
-        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return str(raw)
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=SECRETS_FILE),
+        )
 
 
-def _secrets_file() -> dict:
-    path = ROOT / ".streamlit" / "secrets.toml"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+def is_strong_secret(secret: str) -> bool:
+    """Long and varied enough to be random: not the default, not `aaaa…`."""
+    return (
+        secret != DEFAULT_SECRET
+        and len(secret) >= MIN_PRODUCTION_SECRET_LENGTH
+        and len(set(secret)) >= 16
+    )
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Build settings from the environment (upper-case names) and secrets.toml."""
-    environ = os.environ if environ is None else environ
-    secrets = _secrets_file()
-    values = {}
-    for item in fields(Settings):
-        name = item.name.upper()
-        if name in environ:
-            values[item.name] = _coerce(environ[name], item.default)
-        elif item.name in secrets:
-            values[item.name] = _coerce(secrets[item.name], item.default)
-    settings = Settings(**values)
-    check_production(settings)
-    return settings
-
-
-def check_production(settings: Settings) -> None:
-    """Refuse to run production with a default secret."""
-    if settings.is_production and settings.secret_key == DEFAULT_SECRET:
-        raise RuntimeError("APP_ENV=production needs SECRET_KEY set to a long random value")
+    """Build settings from the environment (upper-case names) and secrets.toml; with
+    `environ`, from that mapping and the defaults only. Bad values raise SettingsError."""
+    try:
+        if environ is None:
+            return Settings()
+        names = set(Settings.model_fields)
+        return Settings.model_validate(
+            {key.lower(): value for key, value in environ.items() if key.lower() in names}
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, item['loc'])).upper() or 'settings'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise SettingsError(f"The portal's settings are not valid: {problems}") from None
 
 
 @lru_cache(maxsize=1)
@@ -99,4 +153,7 @@ def get_settings() -> Settings:
 
 def setting_help() -> dict[str, tuple[object, str]]:
     """Each setting's environment name, default and help, for docs and tests."""
-    return {f.name.upper(): (f.default, f.metadata["help"]) for f in fields(Settings)}
+    return {
+        name.upper(): (info.default, info.description or "")
+        for name, info in Settings.model_fields.items()
+    }

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.db import session_scope
+from core.mail import deliver_queued_emails
 from core.models import Job, utcnow
 from core.users import Actor
 
@@ -153,7 +154,7 @@ def run_worker_forever(poll_seconds: float = 1.0) -> None:
     log.info("worker started")
     while True:
         try:
-            if not run_pending_jobs():
+            if not run_pending_jobs() + deliver_queued_emails():
                 time.sleep(poll_seconds)
         except Exception:
             log.exception("worker loop error; retrying")

@@ -13,6 +13,7 @@ from core.certificates import visible_certificate
 from core.errors import InvalidInput
 from core.models import Candidate, Certificate, ProblemReport
 from core.paging import Page, paginate
+from core.text import clean_text
 from core.users import Actor
 
 CATEGORIES = ("Name spelling", "Date of birth", "Qualification or grade", "Other")
@@ -34,7 +35,7 @@ def report_problem(
     session: Session, *, actor: Actor, certificate_id: int, category: str, description: str
 ) -> ProblemReport:
     certificate = visible_certificate(session, actor=actor, certificate_id=certificate_id)
-    description = description.strip()
+    description = clean_text(description, "The description", None)
     if category not in CATEGORIES:
         raise InvalidInput("Choose what kind of problem it is.")
     if not 10 <= len(description) <= 2000:

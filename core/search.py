@@ -16,10 +16,24 @@ from core.certificates import CertificateRow, certificate_rows_query, to_certifi
 from core.errors import InvalidInput
 from core.models import Centre, Certificate
 from core.paging import Page, paginate
-from core.text import parse_date_of_birth, prefix_upper_bound, safe_csv_cell, search_key, uk_date
+from core.text import (
+    clean_text,
+    parse_date_of_birth,
+    prefix_upper_bound,
+    safe_csv_cell,
+    search_key,
+    uk_date,
+)
 from core.users import Actor
 
 CSV_ROW_LIMIT = 100_000
+_LABELS = {
+    "certificate_number": "Certificate Number",
+    "candidate_id": "Candidate ID",
+    "first_name": "First Name",
+    "surname": "Surname",
+    "date_of_birth": "D.O.B",
+}
 ASK_FOR_A_CRITERION = (
     "Enter at least one of Certificate Number, Candidate ID, First Name, Surname or D.O.B."
 )
@@ -56,24 +70,27 @@ def _prefix(column, text: str):
 
 
 def _conditions(criteria: SearchCriteria) -> list:
+    typed = {
+        f.name: clean_text(getattr(criteria, f.name), _LABELS[f.name], 100)
+        for f in fields(criteria)
+        if f.name != "centre_id"
+    }
     conditions = []
-    number = criteria.certificate_number.strip().upper()
-    if number:
+    if number := typed["certificate_number"].upper():
         conditions.append(_prefix(Certificate.number, number))
-    candidate = criteria.candidate_id.strip()
-    if candidate:
+    if candidate := typed["candidate_id"]:
         conditions.append(_prefix(Certificate.candidate_number, candidate))
     for column, text in (
-        (Certificate.first_name_key, criteria.first_name),
-        (Certificate.surname_key, criteria.surname),
+        (Certificate.first_name_key, typed["first_name"]),
+        (Certificate.surname_key, typed["surname"]),
     ):
-        if text.strip():
+        if text:
             key = search_key(text)
             if not key:
                 raise InvalidInput("Names need at least one letter or digit.")
             conditions.append(_prefix(column, key))
-    if criteria.date_of_birth.strip():
-        conditions.append(Certificate.birth_date == parse_date_of_birth(criteria.date_of_birth))
+    if typed["date_of_birth"]:
+        conditions.append(Certificate.birth_date == parse_date_of_birth(typed["date_of_birth"]))
     return conditions
 
 

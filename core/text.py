@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from unidecode import unidecode
 
@@ -32,7 +33,36 @@ def parse_date_of_birth(text: str) -> dt.date:
             return dt.datetime.strptime(cleaned, form).date()
         except ValueError:
             continue
-    raise InvalidInput(f"Date of birth “{cleaned}” is not a date. Use {DATE_FORMS_HELP}.")
+    raise InvalidInput(f"That date of birth is not a date. Use {DATE_FORMS_HELP}.")
+
+
+MAX_ID = 2**31 - 1  # the largest id either database holds in an integer column
+
+
+def parse_id(raw: object, what: str) -> int:
+    """A record id typed or carried in an address: plain ASCII digits in the columns'
+    range, else InvalidInput naming `what` (the input itself is never echoed)."""
+    text = str(raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        raise InvalidInput(f"That {what} number is not valid. Check the address or the list.")
+    return int(text)
+
+
+_REFUSED_CATEGORIES = {"Cc", "Cs", "Cn"}  # control, surrogate, unassigned or noncharacter
+
+
+def clean_text(value: str, what: str, max_length: int | None = 200) -> str:
+    """Text a user typed, stripped, refused with a clear message if it holds characters
+    no name or reference has (NUL and other control characters, noncharacters) or is
+    longer than `max_length` (None: the caller checks the length)."""
+    text = (value or "").strip()
+    if any(
+        unicodedata.category(char) in _REFUSED_CATEGORIES and char not in "\n\r\t" for char in text
+    ):
+        raise InvalidInput(f"{what} holds a character that cannot be used. Retype it.")
+    if max_length is not None and len(text) > max_length:
+        raise InvalidInput(f"{what} is limited to {max_length} characters.")
+    return text
 
 
 def uk_date(value: dt.date | dt.datetime | None) -> str:

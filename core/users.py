@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.audit import record_event
 from core.errors import InvalidInput, NotFound
 from core.models import Centre, Membership, Role, User
+from core.text import clean_text
 
 _PHONE = re.compile(r"^[0-9 +()-]{0,40}$")
 
@@ -72,11 +73,10 @@ def set_active_centre(session: Session, *, user_id: int, centre_id: int) -> Cent
 def update_personal_details(
     session: Session, *, user_id: int, first_name: str, surname: str, telephone: str, mobile: str
 ) -> User:
-    first_name, surname = first_name.strip(), surname.strip()
+    first_name = clean_text(first_name, "First name", 100)
+    surname = clean_text(surname, "Surname", 100)
     if not first_name or not surname:
         raise InvalidInput("First name and surname are both needed.")
-    if len(first_name) > 100 or len(surname) > 100:
-        raise InvalidInput("Names are limited to 100 characters.")
     for label, number in (("Telephone", telephone), ("Mobile", mobile)):
         if not _PHONE.match(number.strip()):
             raise InvalidInput(f"{label} may hold only digits, spaces and + ( ) -.")

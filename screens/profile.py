@@ -1,9 +1,10 @@
 import streamlit as st
 
-from core.auth import change_password
+from core.auth import AccountLocked, change_password
 from core.errors import InvalidInput
 from core.users import centres_for, set_active_centre, update_personal_details
 from core.users import find_user_by_id as find_user
+from ui.errors import show_error
 from ui.layout import page_title
 from ui.services import current_actor, db
 
@@ -24,17 +25,20 @@ with credentials, st.form("profile_password_form", clear_on_submit=True):
     st.text_input("Username", value=user.email, disabled=True, help="Your email address.")
     current = st.text_input("Current password", type="password", autocomplete="current-password")
     new = st.text_input(
-        "New password", type="password", autocomplete="new-password", help="At least 10 characters."
+        "New password",
+        type="password",
+        autocomplete="new-password",
+        help="At least 10 characters and hard to guess: not your name or email, not a "
+        "common word or a repeat. A few unrelated words together work well.",
     )
     confirm = st.text_input("Confirm password", type="password", autocomplete="new-password")
     if st.form_submit_button("Save", type="primary", key="profile_save_password"):
         try:
-            with db() as session:
-                change_password(
-                    session, user_id=actor.user_id, current=current, new=new, confirm=confirm
-                )
+            change_password(user_id=actor.user_id, current=current, new=new, confirm=confirm)
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
+            if isinstance(error, AccountLocked):
+                st.session_state["signed_in_at"] = None
         else:
             st.session_state["signed_in_at"] = None
             st.success("Password changed. Sign in again with the new password.")
@@ -66,7 +70,7 @@ with details, st.form("profile_details_form"):
                 if centre_id is not None and centre_id != actor.centre_id:
                     set_active_centre(session, user_id=actor.user_id, centre_id=centre_id)
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
         else:
             st.session_state["user_name"] = f"{first_name.strip()} {surname.strip()}"
             st.success("Personal details saved.")

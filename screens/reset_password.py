@@ -2,8 +2,8 @@ import streamlit as st
 
 from core.auth import reset_password
 from core.errors import InvalidInput
+from ui.errors import show_error
 from ui.layout import page_title
-from ui.services import db
 
 page_title(
     "Set a new password",
@@ -17,15 +17,17 @@ if not token:
     left.page_link("screens/forgot_password.py", label="Forgotten password", icon=":material/mail:")
     st.stop()
 with left, st.form("reset_password_form"):
-    st.caption("At least 10 characters. A long phrase is easy to remember and hard to guess.")
+    st.caption(
+        "At least 10 characters and hard to guess. A few unrelated words together are easy "
+        "to remember and hard to guess."
+    )
     new = st.text_input("New password", type="password", autocomplete="new-password")
     confirm = st.text_input("Confirm new password", type="password", autocomplete="new-password")
     if st.form_submit_button("Set password", type="primary"):
         try:
-            with db() as session:
-                reset_password(session, token=token, new=new, confirm=confirm)
+            reset_password(token=token, new=new, confirm=confirm)
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
         else:
             st.query_params.clear()
             st.success("Your password is set. Sign in with it now.")

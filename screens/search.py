@@ -8,7 +8,7 @@ from ui.certificates import certificate_actions, open_dialogs
 from ui.layout import page_title
 from ui.pager import page_request, paged_table, pager, reset_to_first_page
 from ui.search_form import clear, saved_criteria, search_form
-from ui.services import current_actor, db
+from ui.services import current_actor, db, on_demand
 from ui.tables import search_results_frame
 
 page_title(
@@ -51,15 +51,10 @@ else:
     st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
 
 
-def export() -> bytes:
-    with db() as session:
-        return search_csv(session, actor=actor, criteria=criteria)
-
-
 too_many = result.total > CSV_ROW_LIMIT
 st.download_button(
     f"Export CSV ({result.total:,} rows)",
-    data=export,
+    data=on_demand(lambda session, actor: search_csv(session, actor=actor, criteria=criteria)),
     mime="text/csv",
     file_name=csv_file_name(criteria, dt.datetime.now()),
     icon=":material/download:",

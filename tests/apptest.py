@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core.models import User
 
 TIMEOUT = 30
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 ENTRY = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
@@ -37,6 +39,8 @@ def by_label(widgets, label: str):
 
 
 def texts(app: AppTest) -> str:
-    """Everything the page shows as text, for 'the page says …' checks."""
+    """Everything the page shows as text, for 'the page says …' checks (markdown's
+    backslash escapes removed, as the reader sees it)."""
     kinds = ("markdown", "title", "subheader", "caption", "error", "success", "info", "warning")
-    return "\n".join(str(element.value) for kind in kinds for element in getattr(app, kind))
+    shown = "\n".join(str(element.value) for kind in kinds for element in getattr(app, kind))
+    return MARKDOWN_ESCAPE.sub(r"\1", shown)

@@ -1,10 +1,13 @@
 """Settings: defaults, the environment, production refusals, and the README lists them."""
 
+import secrets
 from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT_SECRET, load_settings, setting_help
+from core.config import DEFAULT_SECRET, SettingsError, load_settings, setting_help
+
+STRONG_SECRET = secrets.token_urlsafe(32)
 
 
 def test_defaults_use_an_embedded_sqlite_database():
@@ -19,13 +22,36 @@ def test_environment_overrides_a_default_with_its_type():
     assert (settings.lockout_minutes, settings.smtp_starttls) == (30, True)
 
 
-def test_production_refuses_the_default_secret():
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        load_settings({"APP_ENV": "production", "SECRET_KEY": DEFAULT_SECRET})
+def test_a_value_of_the_wrong_type_stops_the_app_with_the_setting_named():
+    with pytest.raises(SettingsError, match="LOCKOUT_MINUTES"):
+        load_settings({"LOCKOUT_MINUTES": "soon"})
 
 
-def test_production_starts_with_its_own_secret():
-    assert load_settings({"APP_ENV": "production", "SECRET_KEY": "x" * 40}).is_production
+@pytest.mark.parametrize("secret", [DEFAULT_SECRET, "a", "a" * 64, "change-me"])
+def test_production_refuses_a_default_short_or_repetitive_secret(secret):
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings({"APP_ENV": "production", "SECRET_KEY": secret})
+
+
+def test_production_starts_with_32_random_bytes_as_its_secret():
+    assert load_settings({"APP_ENV": "production", "SECRET_KEY": STRONG_SECRET}).is_production
+
+
+@pytest.mark.parametrize("spelling", ["Production", "PRODUCTION", " production "])
+def test_production_counts_whatever_its_case(spelling):
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings({"APP_ENV": spelling, "SECRET_KEY": DEFAULT_SECRET})
+
+
+@pytest.mark.parametrize("unknown", ["prod", "live", "staging", ""])
+def test_an_unknown_app_env_is_an_error_not_development(unknown):
+    with pytest.raises(SettingsError, match="APP_ENV"):
+        load_settings({"APP_ENV": unknown})
+
+
+def test_https_public_url_marks_the_cookie_secure():
+    assert load_settings({"PUBLIC_URL": "https://certificates.example"}).secure_cookies
+    assert not load_settings({"PUBLIC_URL": "http://localhost:8501"}).secure_cookies
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -1,7 +1,9 @@
 """Demo data: deterministic, realistic, and the documented logins work."""
 
 import datetime as dt
+import secrets
 
+import pytest
 from sqlalchemy import func, select
 
 from core import auth
@@ -36,9 +38,8 @@ def test_demo_data_matches_the_issue(db_url):
 
 def test_demo_logins_sign_in_with_the_demo_password(db_url):
     seed_demo(get_engine(db_url))
-    with session_scope(db_url) as session:
-        for email in LOGINS:
-            assert auth.sign_in(session, email=email, password=DEMO_PASSWORD).email == email
+    for email in LOGINS:
+        assert auth.sign_in(email=email, password=DEMO_PASSWORD).email == email
 
 
 def _certificate_rows(url: str) -> list[tuple]:
@@ -61,11 +62,14 @@ def test_seed_demo_if_empty_leaves_existing_data_alone(db_url, capsys):
     assert "already holds data" in capsys.readouterr().out
 
 
-def test_production_never_loads_demo_data(db_url, monkeypatch, capsys):
+@pytest.mark.parametrize("spelling", ["production", "Production", "PRODUCTION"])
+def test_production_never_loads_demo_data_whatever_the_spelling(
+    db_url, monkeypatch, capsys, spelling
+):
     from core.config import get_settings
 
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("APP_ENV", spelling)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(32))
     get_settings.cache_clear()
     assert main(["seed-demo", "--if-empty"]) == 0
     assert "never loaded" in capsys.readouterr().out

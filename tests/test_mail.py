@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
+from sqlalchemy import select
 
 from core import auth
 from core.config import get_settings
-from core.mail import send_email
+from core.db import session_scope
+from core.mail import deliver_queued_emails, queue_email, send_email
+from core.models import OutboxEmail
 from tests.factories import make_user
 from tests.smtp import smtp_server
 
@@ -18,7 +20,7 @@ def test_without_smtp_host_email_waits_in_the_outbox(session):
 
 def test_with_smtp_host_email_arrives_at_the_smtp_server(session):
     with smtp_server() as (port, inbox):
-        settings = dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=port)
+        settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
         row = send_email(session, to="a@b.example", subject="Hello", body="Body", settings=settings)
     assert row.status == "sent"
     assert [(m["To"], m["Subject"], m.get_content().strip()) for m in inbox] == [
@@ -29,16 +31,31 @@ def test_with_smtp_host_email_arrives_at_the_smtp_server(session):
 def test_unreachable_smtp_server_is_recorded_as_failed_not_dropped(session):
     with smtp_server() as (port, _inbox):
         pass  # the server is gone: nothing listens on this port any more
-    settings = dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=port)
+    settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
     row = send_email(session, to="a@b.example", subject="Hello", body="Body", settings=settings)
     assert row.status == "failed" and row.error
 
 
-def test_reset_link_arrives_by_smtp(session):
-    user = make_user(session, email="coordinator@fanshaws.example")
+def test_reset_link_arrives_by_smtp_once_the_worker_delivers_it(db_url):
+    with session_scope() as session:
+        email = make_user(session, email="coordinator@fanshaws.example").email
     with smtp_server() as (port, inbox):
-        settings = dataclasses.replace(get_settings(), smtp_host="127.0.0.1", smtp_port=port)
-        auth.request_password_reset(session, email=user.email, settings=settings)
+        settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+        with session_scope() as session:
+            auth.request_password_reset(session, email=email, settings=settings)
+        deliver_queued_emails(settings)
     (message,) = inbox
-    assert message["To"] == user.email
+    assert message["To"] == email
     assert "http://localhost:8501/reset-password?token=" in message.get_content()
+
+
+def test_queued_email_to_an_unreachable_server_is_recorded_as_failed(db_url):
+    with smtp_server() as (port, _inbox):
+        pass
+    settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    with session_scope() as session:
+        queue_email(session, to="a@b.example", subject="Hello", body="Body", settings=settings)
+    assert deliver_queued_emails(settings) == 1
+    with session_scope() as session:
+        row = session.scalar(select(OutboxEmail))
+    assert row.status == "failed" and row.error

@@ -78,9 +78,11 @@ def test_no_page_file_is_left_out_of_navigation():
     assert listed == on_disk
 
 
-def test_logout_ends_the_session(coordinator):
+def test_logout_is_a_button_on_our_page_never_a_plain_link(coordinator):
     app = signed_in_app(coordinator, "screens/logout.py")
-    assert not app.session_state["authentication_status"]
+    assert app.session_state["authentication_status"]  # reaching /logout alone ends nothing
+    by_label(app.button, "Log out").click().run()
+    assert "authentication_status" not in app.session_state
     assert "Sign in" in [element.value for element in app.subheader]
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.batches import NO_SUCH_BATCH, BatchRow, get_batch, list_batch_certificates
-from core.errors import NotFound
-from core.text import uk_date
+from core.errors import InvalidInput, NotFound
+from core.text import parse_id, uk_date
 from ui.certificates import certificate_actions
 from ui.layout import as_text
 from ui.pager import page_request, paged_table, pager
@@ -36,11 +36,11 @@ def batch_view(raw_id: str) -> None:
     page, per_page = page_request(key)
     try:
         with db() as session:
-            batch = get_batch(session, actor=actor, batch_id=int(raw_id))
+            batch = get_batch(session, actor=actor, batch_id=parse_id(raw_id, "batch"))
             result = list_batch_certificates(
                 session, actor=actor, batch_id=batch.id, page=page, per_page=per_page
             )
-    except (NotFound, ValueError):
+    except (NotFound, InvalidInput):
         st.error(NO_SUCH_BATCH)
         return
     _heading(batch)

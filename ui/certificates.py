@@ -13,6 +13,7 @@ from core.certificates import get_document_card
 from core.errors import InvalidInput
 from core.pdf import card_fields, document_card_pdf
 from core.problems import CATEGORIES, report_problem
+from ui.errors import show_error
 from ui.services import current_actor, db
 
 CARD = "certificate_card_open"
@@ -117,7 +118,7 @@ def _problem_dialog(certificate_id: int) -> None:
                     description=description,
                 )
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
             return
         _close(PROBLEM)
         st.session_state["problem_reported"] = True

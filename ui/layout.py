@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+import re
 
 import streamlit as st
 
@@ -10,10 +10,14 @@ from core.orders import basket_summary
 from core.text import money
 from ui.services import current_actor, db
 
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
 
 def as_text(value: str) -> str:
-    """User data shown inside markdown: escaped, so names are text and never markup."""
-    return html.escape(value or "").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+    """Text for a markdown element shown exactly as typed: every ASCII punctuation mark
+    is backslash-escaped (CommonMark), so links, images, :color[], $math$, emphasis and
+    HTML in names, references, addresses or error messages are only characters."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value or "").replace("\n", "  \n")
 
 
 _STYLE = """

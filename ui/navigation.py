@@ -54,7 +54,15 @@ def _pages(screens: list[Screen]) -> list[st.Page]:
 
 
 def signed_out_pages() -> list[st.Page]:
-    return _pages(SIGNED_OUT)
+    """The public pages, plus every signed-in page (hidden) so that an address such as
+    /search?surname=obri is recognised while signed out: the sign-in form is drawn in
+    its place and, once signed in, the same address opens the page it named."""
+    return _pages(SIGNED_OUT) + [screen.page() for screen in SIGNED_IN[1:]]
+
+
+def is_public(page: st.Page) -> bool:
+    """Whether a page may be drawn for someone who has not signed in."""
+    return page.url_path in {public.url_path for public in _pages(SIGNED_OUT)}
 
 
 def signed_in_pages() -> list[st.Page]:

@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 import streamlit as st
 
 from core.search import SearchCriteria
-from core.text import DATE_FORMS_HELP
+from core.text import DATE_FORMS_HELP, parse_id
 
 SAVED = "search_criteria"
 TEXT_FIELDS = {
@@ -24,7 +24,7 @@ def _from_url() -> SearchCriteria | None:
     params = st.query_params
     values = {name: params.get(url, "") for name, (_, url) in TEXT_FIELDS.items()}
     centre = params.get("centre", "")
-    criteria = SearchCriteria(**values, centre_id=int(centre) if centre.isdigit() else None)
+    criteria = SearchCriteria(**values, centre_id=parse_id(centre, "centre") if centre else None)
     return None if criteria.is_empty() else criteria
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from core.auth import is_session_alive
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import PermissionDenied
 from core.jobs import start_worker_thread
 from core.users import Actor
+
+SESSION_ENDED = "Your session has ended. Please sign in again."
+Result = TypeVar("Result")
 
 
 @contextmanager
@@ -21,13 +26,37 @@ def db() -> Iterator[Session]:
         yield session
 
 
+def _alive(actor: Actor, signed_in_at: float) -> Actor:
+    with db() as session:
+        if not is_session_alive(session, user_id=actor.user_id, signed_in_at=signed_in_at):
+            raise PermissionDenied(SESSION_ENDED)
+    return actor
+
+
 def current_actor() -> Actor:
-    """The actor the entry script resolved for this run; a screen reached without
-    signing in gets a message, never data."""
+    """The actor the entry script resolved for this run, checked against the database
+    first: a tab left open stops reading data once its user has logged out anywhere."""
     actor = st.session_state.get("actor")
     if actor is None:
         raise PermissionDenied("Please sign in to see this page.")
-    return actor
+    try:
+        return _alive(actor, st.session_state["signed_in_at"])
+    except PermissionDenied:
+        st.session_state.pop("actor", None)
+        raise
+
+
+def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Result]:
+    """Data made when the user clicks (a download button's callable), which runs outside
+    the page's run: the sign-in is checked again at that moment."""
+    actor, signed_in_at = current_actor(), st.session_state["signed_in_at"]
+
+    def made_now() -> Result:
+        _alive(actor, signed_in_at)
+        with db() as session:
+            return produce(session, actor)
+
+    return made_now
 
 
 @st.cache_resource
