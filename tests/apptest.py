@@ -40,7 +40,7 @@ def by_label(widgets, label: str):
 
 def texts(app: AppTest) -> str:
     """Everything the page shows as text, for 'the page says …' checks (markdown's
-    backslash escapes removed, as the reader sees it)."""
+    backslash escapes and invisible word joiners removed, as the reader sees it)."""
     kinds = ("markdown", "title", "subheader", "caption", "error", "success", "info", "warning")
     shown = "\n".join(str(element.value) for kind in kinds for element in getattr(app, kind))
-    return MARKDOWN_ESCAPE.sub(r"\1", shown)
+    return MARKDOWN_ESCAPE.sub(r"\1", shown).replace("\u2060", "")

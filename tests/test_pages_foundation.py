@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.auth import RESET_REQUESTED, SIGN_IN_FAILED
+from core.config import get_settings
 from core.db import session_scope
 from core.models import Centre, OutboxEmail, Role, User
 from tests.apptest import by_label, signed_in_app, signed_out_app, texts
@@ -198,3 +199,14 @@ def test_reset_link_page_sets_the_password_then_sign_in_works(coordinator, db_ur
     assert "Your password is set" in texts(app)
     signed_in = _sign_in(signed_out_app(), coordinator.email, "a-brand-new-one")
     assert signed_in.session_state["authentication_status"] is True
+
+
+def test_a_database_outage_at_the_gate_shows_a_message_and_the_sign_in_form(
+    coordinator, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none")
+    get_settings.cache_clear()
+    app = signed_in_app(coordinator)
+    assert not app.exception
+    assert "cannot reach its database" in texts(app)
+    assert by_label(app.text_input, "Email address")

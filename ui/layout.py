@@ -11,13 +11,19 @@ from core.text import money
 from ui.services import current_actor, db
 
 _MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# Streamlit's markdown turns bare addresses into links even when their punctuation is
+# escaped; an invisible word joiner inside "://", "www." and before "@" stops it.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def as_text(value: str) -> str:
     """Text for a markdown element shown exactly as typed: every ASCII punctuation mark
-    is backslash-escaped (CommonMark), so links, images, :color[], $math$, emphasis and
-    HTML in names, references, addresses or error messages are only characters."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value or "").replace("\n", "  \n")
+    is backslash-escaped (CommonMark) and bare addresses are kept from becoming links,
+    so links, images, :color[], $math$, emphasis and HTML in names, references or
+    messages are only characters."""
+    unlinked = _AUTOLINK.sub(WORD_JOINER, value or "")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", unlinked).replace("\n", "  \n")
 
 
 _STYLE = """

@@ -106,12 +106,8 @@ def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> 
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:
-    """Type and submit once the page has settled: the cookie component's first answer
-    reruns the page just after it loads, and a click during that rerun is lost."""
+    """Type and submit as soon as the form is drawn, as a quick user would."""
     page.get_by_label("Email address").wait_for()
-    wait_until_idle(page)
-    page.wait_for_timeout(1000)
-    wait_until_idle(page)
     page.get_by_label("Email address").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

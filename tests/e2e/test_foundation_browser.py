@@ -27,7 +27,13 @@ def test_coordinator_signs_in_sees_home_and_logs_out(live_server: str, page: Pag
     expect(page.get_by_text("Centre user home").first).to_be_visible()
     old_cookies = page.context.cookies()
 
+    page.goto(f"{live_server}/logout")  # a plain link, as another site could send
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.get_by_role("link", name="Home").first.click()
+    expect(page.get_by_text("Centre user home").first).to_be_visible()
+
     page.get_by_role("link", name="Logout").click()
+    page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="Sign in").wait_for()
 
     thief = browser.new_context()
