@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from core.db import get_engine, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def temporary_database(url: str | None) -> str:
@@ -51,3 +59,48 @@ def print_table(title: str, rows: list[tuple[str, list[float]]]) -> None:
 
 def metric(name: str, value: float, unit: str) -> None:
     print(f"metric {name} {value:.2f} {unit}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_streamlit(script: str, url: str) -> tuple[subprocess.Popen, str]:
+    """Run a Streamlit script on a free port against the database at `url`; the process
+    (stop it with stop_server) and its address."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0"}
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--server.headless", "true"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    address = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
+            return server, address
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{script} did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=20)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
