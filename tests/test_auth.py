@@ -114,16 +114,16 @@ def test_simultaneous_attempts_with_the_right_one_among_them_judge_only_five(coo
 
 
 def test_signing_in_takes_as_long_for_an_unknown_email_as_for_a_known_one(coordinator):
-    def median_seconds(email: str) -> float:
-        timings = []
-        for _ in range(3):
+    """Without a dummy hash an unknown address answers in about 1 ms against bcrypt's
+    quarter second (a ratio near 0.005); the bounds allow for a busy, shared machine."""
+    timings = {coordinator.email: [], "nobody@nowhere.example": []}
+    for _ in range(5):  # interleaved, so a burst of load hits both alike
+        for email, seconds in timings.items():
             started = time.perf_counter()
             _refused(email, "wrong-password")
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings)
-
-    known, unknown = median_seconds(coordinator.email), median_seconds("nobody@nowhere.example")
-    assert 0.5 < unknown / known < 2, (known, unknown)
+            seconds.append(time.perf_counter() - started)
+    known, unknown = (statistics.median(seconds) for seconds in timings.values())
+    assert 0.25 < unknown / known < 4, (known, unknown)
 
 
 def test_a_locked_account_is_judged_as_slowly_as_an_open_one(coordinator):
