@@ -44,7 +44,26 @@ class Settings:
     smtp_starttls: bool = _setting(False, "use STARTTLS on the SMTP connection")
     mail_from: str = _setting("certificates@imi.example", "sender address of every email")
     content_dir: str = _setting(str(ROOT / "data" / "content"), "folder of support.md and faq.toml")
-    worker_threads: int = _setting(1, "job worker threads inside each app process (0: none)")
+    queue_url: str = _setting(
+        "",
+        "Huey's storage: empty for the app's database (SQLite file beside it, or PostgreSQL), "
+        "or redis://host:6379/0",
+    )
+    exports_url: str = _setting(
+        str(ROOT / "data" / "runtime" / "exports"),
+        "folder or fsspec URL (s3://bucket/prefix) where export zips are written",
+    )
+    pdf_owner_password: str = _setting(
+        "change-me-owner-password",
+        "owner password of certificate PDFs (opening needs none; it guards the permissions)",
+    )
+    task_retries: int = _setting(2, "times a failed background task is tried again")
+    task_retry_delay: int = _setting(10, "seconds before a failed task is tried again")
+    task_stale_seconds: int = _setting(
+        120, "seconds without a heartbeat after which a job's worker is taken for dead"
+    )
+    heartbeat_seconds: float = _setting(10.0, "seconds between a running job's heartbeats")
+    export_max_certificates: int = _setting(10_000, "most certificates in one export")
     log_level: str = _setting("INFO", "server log level")
 
     @property

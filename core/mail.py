@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
@@ -27,16 +28,23 @@ def _deliver(settings: Settings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_email(
-    session: Session, *, to: str, subject: str, body: str, settings: Settings | None = None
-) -> OutboxEmail:
-    """Send (or keep) one plain-text email; returns its outbox row with its status."""
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one message: 'sent' (the server accepted it), 'outbox' (no SMTP
+    server configured) or 'failed' (refused or unreachable, with the error)."""
+
+    status: str
+    error: str | None = None
+
+
+def deliver_email(
+    *, to: str, subject: str, body: str, settings: Settings | None = None
+) -> Delivery:
+    """Hand one plain-text email to the SMTP server. No database work: call it outside
+    any transaction (a slow mail server must not hold a database lock)."""
     settings = settings or get_settings()
-    row = OutboxEmail(to_address=to, subject=subject, body=body)
-    session.add(row)
     if not settings.smtp_host:
-        row.status = "outbox"
-        return row
+        return Delivery("outbox")
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
@@ -46,7 +54,26 @@ def send_email(
         _deliver(settings, message)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("email to %s failed: %s", to, error)
-        row.status, row.error = "failed", str(error)
-    else:
-        row.status, row.sent_at = "sent", utcnow()
+        return Delivery("failed", str(error))
+    return Delivery("sent")
+
+
+def keep_email(
+    session: Session, *, to: str, subject: str, body: str, delivery: Delivery
+) -> OutboxEmail:
+    """The outbox row of a message, with what became of it."""
+    row = OutboxEmail(
+        to_address=to, subject=subject, body=body, status=delivery.status, error=delivery.error
+    )
+    if delivery.status == "sent":
+        row.sent_at = utcnow()
+    session.add(row)
     return row
+
+
+def send_email(
+    session: Session, *, to: str, subject: str, body: str, settings: Settings | None = None
+) -> OutboxEmail:
+    """Send (or keep) one plain-text email; returns its outbox row with its status."""
+    delivery = deliver_email(to=to, subject=subject, body=body, settings=settings)
+    return keep_email(session, to=to, subject=subject, body=body, delivery=delivery)

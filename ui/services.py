@@ -8,10 +8,8 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core.config import get_settings
 from core.db import session_scope
 from core.errors import PermissionDenied
-from core.jobs import start_worker_thread
 from core.users import Actor
 
 
@@ -28,12 +26,3 @@ def current_actor() -> Actor:
     if actor is None:
         raise PermissionDenied("Please sign in to see this page.")
     return actor
-
-
-@st.cache_resource
-def start_workers() -> int:
-    """Start this process's job worker threads once (WORKER_THREADS, default 1)."""
-    count = get_settings().worker_threads
-    for _ in range(count):
-        start_worker_thread()
-    return count
