@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from huey import crontab
-from sqlalchemy import Select, and_, func, insert, literal, select, update
+from sqlalchemy import Select, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -325,7 +325,7 @@ def _chosen(job_id: int, with_pdf: bool) -> Select:
             Candidate.first_name,
             Candidate.surname,
             Qualification.title,
-            Qualification.number,
+            Qualification.number.label("qualification_number"),
             Qualification.kind,
             Certificate.grade,
             Certificate.issue_date,
@@ -333,7 +333,7 @@ def _chosen(job_id: int, with_pdf: bool) -> Select:
             Centre.name,
             Certificate.verify_code,
         )
-        .join(JobCertificate, and_(JobCertificate.certificate_id == Certificate.id))
+        .join(JobCertificate, JobCertificate.certificate_id == Certificate.id)
         .join(Candidate, Candidate.id == Certificate.candidate_id)
         .join(Qualification, Qualification.id == Certificate.qualification_id)
         .join(Centre, Centre.id == Certificate.centre_id)
@@ -366,7 +366,7 @@ def _content(row) -> CertificateContent:
         number=row.number,
         full_name=f"{row.first_name} {row.surname}",
         qualification_title=row.title,
-        qualification_number=row[5],
+        qualification_number=row.qualification_number,
         kind=row.kind,
         grade=row.grade,
         issue_date=row.issue_date,

@@ -25,7 +25,7 @@ from core.users import Actor
 
 log = logging.getLogger(__name__)
 ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
-MAX_CLAIMS = 5  # retries and workers that died, together
+WORKER_DEATHS_ALLOWED = 2  # beyond the retries, before a job is failed
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,17 @@ def _last_sign_of_life():
 
 def claim_job(job_id: int, *, now: dt.datetime | None = None) -> Claim | None:
     """Take the job if it is pending, or running without a heartbeat for a while; None
-    when it is done or alive in another worker. A job claimed MAX_CLAIMS times fails."""
+    when it is done or alive in another worker. A job claimed more often than its retries
+    and WORKER_DEATHS_ALLOWED allow fails (a job that kills its worker must not loop)."""
     now = now or utcnow()
+    max_claims = get_settings().task_retries + 1 + WORKER_DEATHS_ALLOWED
     with session_scope() as session:
         job = session.get(Job, job_id)
         if job is None or job.status not in ACTIVE:
             return None
         if job.status == JobStatus.RUNNING and (job.heartbeat_at or now) >= _stale_before(now):
             return None
-        if job.attempts >= MAX_CLAIMS:
+        if job.attempts >= max_claims:
             job.status, job.finished_at = JobStatus.FAILED.value, now
             job.error = f"It stopped {job.attempts} times before finishing."
             return None

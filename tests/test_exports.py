@@ -351,3 +351,16 @@ def test_a_consumer_killed_mid_export_leaves_it_to_another_which_completes_it_wh
     with session_scope(db_url) as session:
         numbers = session.scalars(select(Certificate.number)).all()
     assert {name.split("_")[0] for name in archive.namelist()} == set(numbers)
+
+
+def test_an_export_whose_workers_keep_dying_fails_instead_of_looping(db_url, fanshaws):
+    actor = fanshaws["actor"]
+    export_id = _export(db_url, actor, ExportSelection(batch_ids=(fanshaws["batch"],)))
+    with session_scope(db_url) as session:
+        job = session.get(Job, export_id)
+        job.status, job.attempts = "running", 5  # the first try, 2 retries, 2 deaths
+        job.heartbeat_at = utcnow() - dt.timedelta(minutes=10)
+    run_queued_tasks()
+    assert _row(db_url, actor, export_id).status_text == (
+        "Failed: It stopped 5 times before finishing."
+    )
