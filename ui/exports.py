@@ -27,6 +27,7 @@ OPEN = "export_open"
 CREATED = "export_created"
 DOWNLOADS = next(screen for screen in SIGNED_IN if screen.file == "downloads")
 COLUMNS = [2.2, 2.6, 1.1, 1.6, 1.5, 2.2, 1.4]
+RULE = "<hr style='margin:0;border:none;border-top:1px solid rgba(49,51,63,0.15)'>"
 HEADINGS = [
     "File name",
     "Description",
@@ -146,7 +147,7 @@ def _rows(rows: list[ExportRow]) -> None:
         for cell, heading in zip(st.columns(COLUMNS), HEADINGS, strict=True):
             cell.markdown(f"**{heading}**")
         for row in rows:
-            st.divider()
+            st.html(RULE)
             _row(row)
 
 
