@@ -132,7 +132,7 @@ def _free_port() -> int:
 
 def _serve(script: str, url: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0"}
+    env = {**os.environ, "DATABASE_URL": url}
     server = subprocess.Popen(
         [
             sys.executable,
