@@ -19,10 +19,11 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The app and a Huey consumer (Procfile), started and stopped together by honcho.
 run: $(STAMP)
 	$(BIN)/python -m core.cli migrate
 	$(BIN)/python -m core.cli seed-demo --if-empty
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	$(BIN)/honcho start --port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

@@ -9,12 +9,10 @@ from ui.auth import sign_in_gate, sign_in_screen
 from ui.errors import shown_as_message
 from ui.layout import header, page_style
 from ui.navigation import is_public, signed_in_pages, signed_out_pages
-from ui.services import start_workers
 
 logging.basicConfig(level=get_settings().log_level)
 st.set_page_config(page_title="Digital Certificates", page_icon="🎓", layout="wide")
 page_style()
-start_workers()
 
 signed_in = False
 with shown_as_message():

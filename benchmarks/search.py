@@ -104,7 +104,7 @@ def page_rerun(url: str, runs: int) -> list[float]:
     """The Search page's whole script run with a surname search on screen (AppTest)."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ.update(DATABASE_URL=url, WORKER_THREADS="0")
+    os.environ.update(DATABASE_URL=url)
     from core.config import get_settings
 
     get_settings.cache_clear()
@@ -132,7 +132,7 @@ def _free_port() -> int:
 
 def _serve(script: str, url: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0"}
+    env = {**os.environ, "DATABASE_URL": url}
     server = subprocess.Popen(
         [
             sys.executable,

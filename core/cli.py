@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--certificates", type=int, default=2_400)
     seed.add_argument("--centres", type=int, default=None)
     seed.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
-    commands.add_parser("worker", help="run background jobs (exports, candidate emails)")
+    worker = commands.add_parser(
+        "worker", help="run a Huey consumer for background work (exports, candidate emails)"
+    )
+    worker.add_argument("--workers", type=int, default=2)
+    worker.add_argument("--worker-type", choices=("process", "thread"), default="process")
     args = parser.parse_args(argv)
     logging.basicConfig(level=get_settings().log_level)
     if args.command == "migrate":
@@ -50,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.centres is None:
             args.centres = 3 if args.certificates <= 100_000 else 100
         return _seed(args)
-    from core.jobs import run_worker_forever
+    from core.worker import run_consumer
 
-    run_worker_forever()
+    run_consumer(workers=args.workers, worker_type=args.worker_type)
     return 0
 
 

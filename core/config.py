@@ -23,6 +23,7 @@ from pydantic_settings import (
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_SECRET = "change-me-in-production-to-a-long-random-value"
+DEFAULT_PDF_OWNER_PASSWORD = "change-me-owner-password"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
@@ -76,8 +77,34 @@ class Settings(BaseSettings):
     content_dir: str = Field(
         str(ROOT / "data" / "content"), description="folder of support.md and faq.toml"
     )
-    worker_threads: int = Field(
-        1, ge=0, description="job worker threads inside each app process (0: none)"
+    queue_url: str = Field(
+        "",
+        description="Huey's storage: empty for the app's database (SQLite file beside it, or "
+        "PostgreSQL), or redis://host:6379/0",
+    )
+    exports_url: str = Field(
+        str(ROOT / "data" / "runtime" / "exports"),
+        description="folder or fsspec URL (s3://bucket/prefix) where export zips are written",
+    )
+    pdf_owner_password: str = Field(
+        DEFAULT_PDF_OWNER_PASSWORD,
+        description="owner password of certificate PDFs (opening needs none; it guards the "
+        "permissions); production refuses the default",
+    )
+    task_retries: int = Field(2, ge=0, description="times a failed background task is tried again")
+    task_retry_delay: int = Field(
+        10, ge=0, description="seconds before a failed task is tried again"
+    )
+    task_stale_seconds: int = Field(
+        120,
+        ge=1,
+        description="seconds without a heartbeat after which a job's worker is taken for dead",
+    )
+    heartbeat_seconds: float = Field(
+        10.0, gt=0, description="seconds between a running job's heartbeats"
+    )
+    export_max_certificates: int = Field(
+        10_000, ge=1, description="most certificates in one export"
     )
     log_level: str = Field("INFO", description="server log level")
 
@@ -93,6 +120,8 @@ class Settings(BaseSettings):
                 f"APP_ENV=production needs SECRET_KEY set to at least "
                 f"{MIN_PRODUCTION_SECRET_LENGTH} random characters; make one with {GENERATE_SECRET}"
             )
+        if self.is_production and self.pdf_owner_password == DEFAULT_PDF_OWNER_PASSWORD:
+            raise ValueError("APP_ENV=production needs PDF_OWNER_PASSWORD set to a secret value")
         return self
 
     @property

@@ -1,27 +1,31 @@
-"""Long work as rows of the jobs table, run by workers: a thread inside each app
-process by default, `python -m core.cli worker` processes at scale. A job whose worker
-stopped sending heartbeats is claimed again."""
+"""Rows of the jobs table: what users see of background work (status, progress, result).
+
+Huey (core.tasks) carries the execution. A worker claims a job in a short transaction,
+beats its heartbeat on time (not on progress) while it works, and records the outcome
+in another short transaction. Every write after the claim names the attempt it belongs
+to, so a worker whose job was taken over can no longer touch it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.config import get_settings
 from core.db import session_scope
-from core.mail import deliver_queued_emails
-from core.models import Job, utcnow
+from core.models import Job, JobStatus, utcnow
 from core.users import Actor
 
 log = logging.getLogger(__name__)
-STALE_AFTER = dt.timedelta(minutes=2)
-ACTIVE = ("pending", "running")
+ACTIVE = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
+WORKER_DEATHS_ALLOWED = 2  # beyond the retries, before a job is failed
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,27 @@ class JobRow:
     created_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One attempt at a job by one worker."""
+
+    job_id: int
+    attempt: int
+
+
+class Superseded(Exception):
+    """The job was taken over by another worker (or finished); this attempt must stop."""
+
+
 def enqueue_job(
-    session: Session, *, actor: Actor, kind: str, payload: dict, total: int, description: str
+    session: Session,
+    *,
+    actor: Actor,
+    kind: str,
+    payload: dict,
+    total: int,
+    description: str,
+    file_name: str = "",
 ) -> Job:
     job = Job(
         kind=kind,
@@ -46,6 +69,7 @@ def enqueue_job(
         payload=payload,
         total=total,
         description=description,
+        file_name=file_name,
     )
     session.add(job)
     session.flush()
@@ -77,91 +101,125 @@ def list_active_jobs(session: Session, *, actor: Actor, kind: str) -> list[JobRo
     ]
 
 
-def report_progress(job_id: int, done: int) -> None:
-    with session_scope() as session:
-        session.execute(
-            update(Job).where(Job.id == job_id).values(progress=done, heartbeat_at=utcnow())
-        )
+def _stale_before(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=get_settings().task_stale_seconds)
 
 
-def finish_job(job_id: int, *, summary: str) -> None:
+def _last_sign_of_life():
+    return func.coalesce(Job.heartbeat_at, Job.created_at)
+
+
+def claim_job(job_id: int, *, now: dt.datetime | None = None) -> Claim | None:
+    """Take the job if it is pending, or running without a heartbeat for a while; None
+    when it is done or alive in another worker. A job claimed more often than its retries
+    and WORKER_DEATHS_ALLOWED allow fails (a job that kills its worker must not loop)."""
+    now = now or utcnow()
+    max_claims = get_settings().task_retries + 1 + WORKER_DEATHS_ALLOWED
     with session_scope() as session:
         job = session.get(Job, job_id)
-        job.status, job.finished_at, job.progress = "finished", utcnow(), job.total
-        job.payload = {**job.payload, "summary": summary}
-
-
-def _fail_job(job_id: int, error: str) -> None:
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        job.status, job.finished_at, job.error = "failed", utcnow(), error
-
-
-def claim_next_job() -> tuple[int, str] | None:
-    """Take the oldest pending job, or a running one whose worker went quiet."""
-    stale = utcnow() - STALE_AFTER
-    with session_scope() as session:
-        job = session.execute(
-            select(Job.id, Job.kind, Job.attempts)
-            .where(
-                or_(
-                    Job.status == "pending",
-                    (Job.status == "running") & (Job.heartbeat_at < stale),
-                )
-            )
-            .order_by(Job.id)
-            .limit(1)
-        ).first()
-        if job is None:
+        if job is None or job.status not in ACTIVE:
             return None
+        if job.status == JobStatus.RUNNING and (job.heartbeat_at or now) >= _stale_before(now):
+            return None
+        if job.attempts >= max_claims:
+            job.status, job.finished_at = JobStatus.FAILED.value, now
+            job.error = f"It stopped {job.attempts} times before finishing."
+            return None
+        attempt = job.attempts + 1
         claimed = session.execute(
             update(Job)
-            .where(Job.id == job.id, Job.attempts == job.attempts)
+            .where(Job.id == job_id, Job.attempts == attempt - 1)
             .values(
-                status="running",
-                attempts=job.attempts + 1,
-                started_at=utcnow(),
-                heartbeat_at=utcnow(),
+                status=JobStatus.RUNNING.value,
+                attempts=attempt,
+                started_at=now,
+                heartbeat_at=now,
+                progress=0,
+                error=None,
             )
         ).rowcount
-    return (job.id, job.kind) if claimed else None
+    return Claim(job_id, attempt) if claimed else None
 
 
-def _handlers() -> dict[str, Callable[[int], None]]:
-    from core import notices
-
-    return {"email_candidates": notices.run_email_job}
-
-
-def run_pending_jobs(limit: int | None = None) -> int:
-    """Run jobs until none is waiting (or `limit` ran); returns how many ran."""
-    ran = 0
-    while limit is None or ran < limit:
-        claimed = claim_next_job()
-        if claimed is None:
-            return ran
-        job_id, kind = claimed
-        try:
-            _handlers()[kind](job_id)
-        except Exception as error:
-            log.exception("job %s (%s) failed", job_id, kind)
-            _fail_job(job_id, f"This job could not finish: {type(error).__name__}.")
-        ran += 1
-    return ran
+def _update_claimed(claim: Claim, **values: object) -> None:
+    """Write to the job only while this attempt still holds it."""
+    with session_scope() as session:
+        updated = session.execute(
+            update(Job)
+            .where(
+                Job.id == claim.job_id,
+                Job.attempts == claim.attempt,
+                Job.status == JobStatus.RUNNING.value,
+            )
+            .values(**values)
+        ).rowcount
+    if not updated:
+        raise Superseded(f"job {claim.job_id} attempt {claim.attempt} no longer holds it")
 
 
-def run_worker_forever(poll_seconds: float = 1.0) -> None:
-    log.info("worker started")
-    while True:
-        try:
-            if not run_pending_jobs() + deliver_queued_emails():
-                time.sleep(poll_seconds)
-        except Exception:
-            log.exception("worker loop error; retrying")
-            time.sleep(poll_seconds * 5)
+def report_progress(claim: Claim, done: int) -> None:
+    _update_claimed(claim, progress=done, heartbeat_at=utcnow())
 
 
-def start_worker_thread() -> threading.Thread:
-    thread = threading.Thread(target=run_worker_forever, name="portal-worker", daemon=True)
-    thread.start()
-    return thread
+def finish_job(claim: Claim, *, summary: str, result_path: str | None = None) -> None:
+    with session_scope() as session:
+        job = session.get(Job, claim.job_id)
+        payload = {**job.payload, "summary": summary}
+    _update_claimed(
+        claim,
+        status=JobStatus.FINISHED.value,
+        finished_at=utcnow(),
+        progress=Job.total,
+        payload=payload,
+        result_path=result_path,
+    )
+
+
+def fail_job(claim: Claim, reason: str) -> None:
+    _update_claimed(claim, status=JobStatus.FAILED.value, finished_at=utcnow(), error=reason)
+
+
+def release_job(claim: Claim, reason: str) -> None:
+    """Back to pending, to be tried again; the reason shows meanwhile."""
+    _update_claimed(claim, status=JobStatus.PENDING.value, heartbeat_at=utcnow(), error=reason)
+
+
+@contextmanager
+def heartbeat(claim: Claim, every: float | None = None) -> Iterator[None]:
+    """Beat the job's heartbeat every `every` seconds while the block runs, however
+    slowly it progresses (a slow mail server must not look like a dead worker)."""
+    every = every or get_settings().heartbeat_seconds
+    stop = threading.Event()
+
+    def beat_until_stopped() -> None:
+        while not stop.wait(every):
+            try:
+                _update_claimed(claim, heartbeat_at=utcnow())
+            except Superseded:
+                return
+            except Exception:
+                log.exception("heartbeat of job %s failed; trying again", claim.job_id)
+
+    beating = threading.Thread(target=beat_until_stopped, name=f"heartbeat-{claim.job_id}")
+    beating.daemon = True
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
+
+
+def stale_jobs(*, now: dt.datetime | None = None) -> list[tuple[int, str]]:
+    """Jobs waiting or running with no sign of life for a while: their worker died, or
+    their queued task was lost. (id, kind) pairs, oldest first."""
+    now = now or utcnow()
+    with session_scope() as session:
+        return [
+            (row.id, row.kind)
+            for row in session.execute(
+                select(Job.id, Job.kind)
+                .where(Job.status.in_(ACTIVE), _last_sign_of_life() < _stale_before(now))
+                .order_by(Job.id)
+            )
+        ]

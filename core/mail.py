@@ -1,11 +1,11 @@
 """Email: through SMTP when SMTP_HOST is set, otherwise kept in the outbox table.
 
 Either way every message is a row of the outbox, so staff can see what went out and
-nothing is silently dropped. Messages a user waits on (password links) are queued and
-delivered by a worker, so the page answers at once and no SMTP conversation happens
-inside a database transaction. Once a message has gone out by SMTP, the stored copy no
-longer holds a usable link token; with no mail server the outbox is the delivery and
-keeps it.
+nothing is silently dropped. SMTP never happens inside a database transaction: a slow
+mail server must not hold a lock. Messages a user waits on (password links) are queued
+and sent by the task engine, so the page answers at once. Once a message has gone out by
+SMTP, the stored copy no longer holds a usable link token; with no mail server the outbox
+is the delivery and keeps it.
 """
 
 from __future__ import annotations
@@ -13,26 +13,24 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 
+from huey import crontab
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
 from core.db import session_scope
 from core.models import OutboxEmail, utcnow
+from core.tasks import after_commit, huey
 
 log = logging.getLogger(__name__)
 _LINK_TOKEN = re.compile(r"token=[\w-]+")
 TOKEN_REMOVED = "token=(removed once sent)"
 
 
-def _deliver(settings: Settings, to: str, subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+def _deliver(settings: Settings, message: EmailMessage) -> None:
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()
@@ -41,48 +39,79 @@ def _deliver(settings: Settings, to: str, subject: str, body: str) -> None:
         smtp.send_message(message)
 
 
-def _record_outcome(row: OutboxEmail, error: Exception | None) -> None:
-    if error is None:
-        row.status, row.sent_at = "sent", utcnow()
-        row.body = _LINK_TOKEN.sub(TOKEN_REMOVED, row.body)
-    else:
-        log.warning("email %s could not be sent: %s", row.id, error)
-        row.status, row.error = "failed", str(error)
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one message: 'sent' (the server accepted it), 'outbox' (no SMTP
+    server configured) or 'failed' (refused or unreachable, with the error)."""
+
+    status: str
+    error: str | None = None
+
+
+def deliver_email(
+    *, to: str, subject: str, body: str, settings: Settings | None = None
+) -> Delivery:
+    """Hand one plain-text email to the SMTP server. No database work: call it outside
+    any transaction (a slow mail server must not hold a database lock)."""
+    settings = settings or get_settings()
+    if not settings.smtp_host:
+        return Delivery("outbox")
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        _deliver(settings, message)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("email to %s failed: %s", to, error)
+        return Delivery("failed", str(error))
+    return Delivery("sent")
+
+
+def _stored_body(body: str, delivery: Delivery) -> str:
+    """What the outbox keeps: a sent message loses its link tokens (the recipient has
+    them); one the outbox delivers, or that failed, keeps them."""
+    return _LINK_TOKEN.sub(TOKEN_REMOVED, body) if delivery.status == "sent" else body
+
+
+def _record(row: OutboxEmail, delivery: Delivery) -> OutboxEmail:
+    row.status, row.error = delivery.status, delivery.error
+    row.body = _stored_body(row.body, delivery)
+    if delivery.status == "sent":
+        row.sent_at = utcnow()
+    return row
+
+
+def keep_email(
+    session: Session, *, to: str, subject: str, body: str, delivery: Delivery
+) -> OutboxEmail:
+    """The outbox row of a message, with what became of it."""
+    row = OutboxEmail(to_address=to, subject=subject, body=body)
+    session.add(row)
+    return _record(row, delivery)
 
 
 def send_email(
     session: Session, *, to: str, subject: str, body: str, settings: Settings | None = None
 ) -> OutboxEmail:
-    """Send (or keep) one plain-text email now; returns its outbox row with its status."""
-    settings = settings or get_settings()
-    row = OutboxEmail(to_address=to, subject=subject, body=body)
-    session.add(row)
-    if not settings.smtp_host:
-        row.status = "outbox"
-        return row
-    try:
-        _deliver(settings, to, subject, body)
-    except (OSError, smtplib.SMTPException) as error:
-        _record_outcome(row, error)
-    else:
-        _record_outcome(row, None)
-    return row
+    """Send (or keep) one plain-text email; returns its outbox row with its status."""
+    delivery = deliver_email(to=to, subject=subject, body=body, settings=settings)
+    return keep_email(session, to=to, subject=subject, body=body, delivery=delivery)
 
 
 def queue_email(
     session: Session, *, to: str, subject: str, body: str, settings: Settings | None = None
 ) -> OutboxEmail:
-    """Keep one email for a worker to send (deliver_queued_emails); with no SMTP server
-    it goes straight to the outbox."""
+    """Keep one email for the task engine to send once this unit of work commits; with
+    no SMTP server it goes straight to the outbox."""
     settings = settings or get_settings()
-    row = OutboxEmail(
-        to_address=to,
-        subject=subject,
-        body=body,
-        status="queued" if settings.smtp_host else "outbox",
-    )
+    status = "queued" if settings.smtp_host else "outbox"
+    row = OutboxEmail(to_address=to, subject=subject, body=body, status=status)
     session.add(row)
     session.flush()
+    if status == "queued":
+        after_commit(session, deliver_queued)
     return row
 
 
@@ -116,12 +145,21 @@ def deliver_queued_emails(settings: Settings | None = None, limit: int = 100) ->
         row = _claim(email_id)
         if row is None:
             continue
-        try:
-            _deliver(settings, row.to_address, row.subject, row.body)
-            error = None
-        except (OSError, smtplib.SMTPException) as failure:
-            error = failure
+        delivery = deliver_email(
+            to=row.to_address, subject=row.subject, body=row.body, settings=settings
+        )
         with session_scope() as session:
-            _record_outcome(session.get(OutboxEmail, email_id), error)
+            _record(session.get(OutboxEmail, email_id), delivery)
         tried += 1
     return tried
+
+
+@huey.task(name="mail.deliver_queued")
+def deliver_queued() -> int:
+    return deliver_queued_emails()
+
+
+@huey.periodic_task(crontab(minute="*"), name="mail.deliver_queued_every_minute")
+def deliver_queued_every_minute() -> int:
+    """Catches what could not be queued at once (the queue was unreachable)."""
+    return deliver_queued_emails()

@@ -42,6 +42,25 @@ class Role(enum.StrEnum):
     STAFF = "staff"
 
 
+class JobStatus(enum.StrEnum):
+    """A job row's life: pending (queued), running (claimed by a worker), then finished,
+    failed, or (exports) expired once its file is deleted."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class NoticeStatus(enum.StrEnum):
+    """Sending: claimed before the message went to the mail server (the outcome is
+    unknown until it is recorded); sent: the server accepted it."""
+
+    SENDING = "sending"
+    SENT = "sent"
+
+
 class QualificationKind(enum.StrEnum):
     QUALIFICATION = "Qualification"
     QAP = "Quality Assured Programme"
@@ -174,6 +193,7 @@ class Certificate(Base):
     first_name_key: Mapped[str] = mapped_column(search_text(100))
     surname_key: Mapped[str] = mapped_column(search_text(100))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    verify_code: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     candidate: Mapped[Candidate] = relationship()
     qualification: Mapped[Qualification] = relationship()
@@ -181,11 +201,13 @@ class Certificate(Base):
 
 
 class CertificateNotice(Base):
-    """A 'new documents available' email sent to a candidate for one certificate."""
+    """A 'new documents available' email to a candidate for one certificate, claimed
+    before it is sent so that no candidate is told twice."""
 
     __tablename__ = "certificate_notices"
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default=NoticeStatus.SENT.value)
 
 
 class Job(Base):
@@ -200,7 +222,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(30))
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.PENDING.value)
     file_name: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -213,6 +235,15 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class JobCertificate(Base):
+    """A certificate chosen for an export job, fixed when the export was requested."""
+
+    __tablename__ = "job_certificates"
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
 
 
 class Basket(Base):

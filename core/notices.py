@@ -1,5 +1,11 @@
 """Email candidates that new qualification documents are available: each candidate
-with an address once per certificate, ever; the batch's Email Status tells the result."""
+with an address once per certificate, ever; the batch's Email Status tells the result.
+
+Each notice is claimed (committed) before the mail server is called, the message is sent
+outside any transaction, and the outcome is recorded in another short one. A worker that
+dies between the server's acceptance and that record leaves the claim behind: the
+candidate is never told twice, and the batch's Email Status says the outcome is unknown.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +19,23 @@ from sqlalchemy.orm import Session
 from core.audit import record_event
 from core.batches import visible_batch_ids
 from core.db import session_scope
-from core.jobs import enqueue_job, finish_job, report_progress
-from core.mail import send_email
+from core.jobs import Claim, enqueue_job, finish_job, report_progress
+from core.mail import deliver_email, keep_email
 from core.models import (
     Candidate,
     Centre,
     Certificate,
     CertificateNotice,
     Job,
+    NoticeStatus,
     PrintBatch,
     Qualification,
+    utcnow,
 )
+from core.tasks import job_task, queue_after_commit
 from core.users import Actor
+
+KIND = "email_candidates"
 
 PROGRESS_EVERY = 25
 
@@ -38,7 +49,7 @@ def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) ->
     job = enqueue_job(
         session,
         actor=actor,
-        kind="email_candidates",
+        kind=KIND,
         payload={"batch_ids": batch_ids},
         total=int(total),
         description=f"Email candidates of batch{'es' if len(batch_ids) > 1 else ''} "
@@ -52,15 +63,18 @@ def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) ->
         target=f"job:{job.id}",
         batch_ids=batch_ids,
     )
+    queue_after_commit(session, KIND, job.id)
     return job
 
 
-def batch_email_status(sent: int, total: int, failed: int) -> str:
+def batch_email_status(sent: int, total: int, failed: int, unknown: int = 0) -> str:
     if failed:
-        return f"Failed {failed}"
-    if sent == 0:
-        return "Not sent"
-    return f"Sent {sent} of {total}"
+        status = f"Failed {failed}"
+    elif sent == 0:
+        status = "Not sent"
+    else:
+        status = f"Sent {sent} of {total}"
+    return status + (f", {unknown} unknown" if unknown else "")
 
 
 def _message(first_name: str, title: str, number: str, centre: str) -> tuple[str, str]:
@@ -93,27 +107,39 @@ def _recipients(session: Session, batch_id: int, centre_id: int) -> list:
     ).all()
 
 
-def _notify(row) -> str:
-    """Send one notice in its own unit of work: 'sent', 'already', or 'failed'.
-    The notice row is written first, so two workers cannot both send it."""
-    certificate_id, number, first_name, email, title, centre = row
+def _claim_notice(certificate_id: int) -> bool:
+    """Claim the notice in a transaction of its own; False if it was claimed before."""
     try:
         with session_scope() as session:
-            session.add(CertificateNotice(certificate_id=certificate_id))
-            session.flush()
-            subject, body = _message(first_name, title, number, centre)
-            outcome = send_email(session, to=email, subject=subject, body=body)
-            if outcome.status == "failed":
-                session.delete(session.get(CertificateNotice, certificate_id))
-                return "failed"
+            session.add(
+                CertificateNotice(certificate_id=certificate_id, status=NoticeStatus.SENDING)
+            )
     except IntegrityError:
+        return False
+    return True
+
+
+def _notify(row) -> str:
+    """Claim, send (outside any transaction), record: 'sent', 'already' or 'failed'.
+    A failed send gives its claim back, to be tried again next time."""
+    certificate_id, number, first_name, email, title, centre = row
+    if not _claim_notice(certificate_id):
         return "already"
+    subject, body = _message(first_name, title, number, centre)
+    delivery = deliver_email(to=email, subject=subject, body=body)
+    with session_scope() as session:
+        keep_email(session, to=email, subject=subject, body=body, delivery=delivery)
+        notice = session.get(CertificateNotice, certificate_id)
+        if delivery.status == "failed":
+            session.delete(notice)
+            return "failed"
+        notice.status, notice.sent_at = NoticeStatus.SENT.value, utcnow()
     return "sent"
 
 
 @dataclass
 class _EmailRun:
-    job_id: int
+    claim: Claim
     centre_id: int
     user_id: int
     done: int = 0
@@ -123,16 +149,18 @@ class _EmailRun:
 def _email_batch(run: _EmailRun, batch_id: int) -> None:
     with session_scope() as session:
         rows = _recipients(session, batch_id, run.centre_id)
-        notified = set(
-            session.scalars(
-                select(CertificateNotice.certificate_id).where(
+        notified = dict(
+            session.execute(
+                select(CertificateNotice.certificate_id, CertificateNotice.status).where(
                     CertificateNotice.certificate_id.in_([row[0] for row in rows])
                 )
-            )
+            ).all()
         )
     batch_counts = Counter()
     for row in rows:
-        if row.id in notified:
+        if notified.get(row.id) == NoticeStatus.SENDING:
+            batch_counts["unknown"] += 1
+        elif row.id in notified:
             batch_counts["already"] += 1
         elif not row.email:
             batch_counts["no address"] += 1
@@ -140,7 +168,7 @@ def _email_batch(run: _EmailRun, batch_id: int) -> None:
             batch_counts[_notify(row)] += 1
         run.done += 1
         if run.done % PROGRESS_EVERY == 0:
-            report_progress(run.job_id, run.done)
+            report_progress(run.claim, run.done)
     _record_batch_result(run, batch_id, batch_counts, len(rows))
     run.counts.update(batch_counts)
 
@@ -149,7 +177,7 @@ def _record_batch_result(run: _EmailRun, batch_id: int, counts: Counter, total: 
     with session_scope() as session:
         batch = session.get(PrintBatch, batch_id)
         sent = counts["sent"] + counts["already"]
-        batch.email_status = batch_email_status(sent, total, counts["failed"])
+        batch.email_status = batch_email_status(sent, total, counts["failed"], counts["unknown"])
         record_event(
             session,
             action="candidates_emailed",
@@ -160,14 +188,15 @@ def _record_batch_result(run: _EmailRun, batch_id: int, counts: Counter, total: 
         )
 
 
-def run_email_job(job_id: int) -> None:
+@job_task(KIND)
+def send_candidate_emails(claim: Claim) -> None:
     with session_scope() as session:
-        job = session.get(Job, job_id)
+        job = session.get(Job, claim.job_id)
         batch_ids = list(job.payload["batch_ids"])
-        run = _EmailRun(job_id=job_id, centre_id=job.centre_id, user_id=job.user_id)
+        run = _EmailRun(claim=claim, centre_id=job.centre_id, user_id=job.user_id)
     for batch_id in batch_ids:
         _email_batch(run, batch_id)
-    finish_job(job_id, summary=summarise(run.counts))
+    finish_job(claim, summary=summarise(run.counts))
 
 
 def summarise(counts: Counter) -> str:
@@ -178,4 +207,9 @@ def summarise(counts: Counter) -> str:
         parts.append(f"{counts['no address']} without an email address")
     if counts["failed"]:
         parts.append(f"{counts['failed']} failed (will be tried again next time)")
+    if counts["unknown"]:
+        parts.append(
+            f"{counts['unknown']} not known to have arrived (a send was cut off; "
+            "not sent again, so that no one is told twice)"
+        )
     return ", ".join(parts) + "."

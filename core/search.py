@@ -178,3 +178,8 @@ def search_csv(session: Session, *, actor: Actor, criteria: SearchCriteria) -> b
 
 def csv_file_name(criteria: SearchCriteria, at: dt.datetime) -> str:
     return f"certificates_{criteria.describe()}_{at:%Y-%m-%d_%H%M}.csv"
+
+
+def matching_certificate_ids(actor: Actor, criteria: SearchCriteria) -> Select:
+    """The ids of every match, scoped like the search itself (for an export)."""
+    return _search_query(actor, criteria).with_only_columns(Certificate.id).order_by(None)

@@ -1,14 +1,13 @@
-import streamlit as st
-
+from ui.exports import exports_table
 from ui.layout import page_title
 
 page_title(
     "Document Downloads",
-    "Exported zip files of certificate PDFs: Pending while they are made, Finished when "
-    "ready, Expired 24 hours after they were generated.",
+    "Your centre's exports, newest first. **Pending** while the PDFs are made (the "
+    "progress updates by itself), **Finished** with its **Download** (a zip of one PDF "
+    "per certificate), **Expired** 24 hours after it finished (the file is deleted), or "
+    "**Failed** with the reason. Certificates issued before 1 November 2017 have no PDF: "
+    "the export says how many, and the zip lists them. The PDFs are digital copies that "
+    "cannot be printed; order printed copies instead.",
 )
-st.info(
-    "Exporting certificates as PDF files is not available yet. Until it is, the document "
-    "card of each certificate can be viewed and printed from Print Batches.",
-    icon=":material/construction:",
-)
+exports_table()

@@ -2,9 +2,11 @@ import pandas as pd
 import streamlit as st
 
 from core.batches import BATCH_STATUSES, BATCH_TYPES, BatchFilters, BatchRow, list_batches
+from core.exports import ExportSelection
 from core.notices import email_candidates
 from ui.batch_view import batch_view
 from ui.certificates import open_dialogs
+from ui.exports import export_dialog, open_export
 from ui.filters import choice, date_range, reset
 from ui.jobs import job_progress
 from ui.layout import page_title
@@ -70,12 +72,10 @@ def batch_actions(chosen: list[int]) -> None:
             email_candidates(session, actor=current_actor(), batch_ids=chosen)
         st.success(f"Emailing the candidates of {len(chosen)} batch(es). Progress shows below.")
     elif submitted and action == "Export":
-        st.info(
-            "Exporting certificates as secure PDFs is not available yet.",
-            icon=":material/construction:",
-        )
+        open_export(ExportSelection(batch_ids=tuple(chosen)), f"{len(chosen)} batch(es)")
     elif submitted:
         st.warning("Choose an action first.")
+    export_dialog()
 
 
 def batch_table() -> None:

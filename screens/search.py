@@ -2,9 +2,11 @@ import datetime as dt
 
 import streamlit as st
 
+from core.exports import ExportSelection
 from core.search import CSV_ROW_LIMIT, csv_file_name, search_certificates, search_csv
 from core.users import centre_choices
 from ui.certificates import certificate_actions, open_dialogs
+from ui.exports import export_dialog, open_export
 from ui.layout import page_title
 from ui.pager import page_request, paged_table, pager, reset_to_first_page
 from ui.search_form import clear, saved_criteria, search_form
@@ -52,7 +54,8 @@ else:
 
 
 too_many = result.total > CSV_ROW_LIMIT
-st.download_button(
+csv_column, pdf_column, _ = st.columns([2, 2, 4])
+csv_column.download_button(
     f"Export CSV ({result.total:,} rows)",
     data=on_demand(lambda session, actor: search_csv(session, actor=actor, criteria=criteria)),
     mime="text/csv",
@@ -62,4 +65,7 @@ st.download_button(
     on_click="ignore",
     help=f"Narrow the search to {CSV_ROW_LIMIT:,} rows or fewer." if too_many else None,
 )
+if pdf_column.button(f"Export PDFs ({result.total:,})", icon=":material/picture_as_pdf:"):
+    open_export(ExportSelection(criteria=criteria), f"all {result.total:,} results of this search")
+export_dialog()
 open_dialogs()

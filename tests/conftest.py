@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-from core import config
+from core import config, tasks
 from core.db import get_engine, migrate, session_scope
 from core.models import Base
 
@@ -49,6 +49,7 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 
 
 def _empty_all_tables(url: str) -> None:
+    tasks.huey.flush()
     engine = get_engine(url)
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
@@ -61,14 +62,17 @@ def _empty_all_tables(url: str) -> None:
 
 @pytest.fixture
 def settings_env(monkeypatch, database_url, tmp_path) -> Iterator[None]:
-    """Point the app's settings at the test database (and no SMTP server)."""
+    """Point the app's settings at the test database (and no SMTP server), its task
+    queue beside it, and its export files in the test's own folder."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SMTP_HOST", "")
     monkeypatch.setenv("APP_ENV", "test")
-    monkeypatch.setenv("WORKER_THREADS", "0")  # tests run jobs themselves
+    monkeypatch.setenv("EXPORTS_URL", str(tmp_path / "exports"))
     config.get_settings.cache_clear()
+    tasks.reconnect()
     yield
     config.get_settings.cache_clear()
+    tasks.reconnect()
 
 
 @pytest.fixture

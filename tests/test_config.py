@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT_SECRET, SettingsError, load_settings, setting_help
+from core.config import (
+    DEFAULT_PDF_OWNER_PASSWORD,
+    DEFAULT_SECRET,
+    SettingsError,
+    load_settings,
+    setting_help,
+)
 
 STRONG_SECRET = secrets.token_urlsafe(32)
 
@@ -33,8 +39,16 @@ def test_production_refuses_a_default_short_or_repetitive_secret(secret):
         load_settings({"APP_ENV": "production", "SECRET_KEY": secret})
 
 
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG_SECRET, "PDF_OWNER_PASSWORD": "s3"}
+
+
 def test_production_starts_with_32_random_bytes_as_its_secret():
-    assert load_settings({"APP_ENV": "production", "SECRET_KEY": STRONG_SECRET}).is_production
+    assert load_settings(PRODUCTION).is_production
+
+
+def test_production_refuses_the_default_pdf_owner_password():
+    with pytest.raises(SettingsError, match="PDF_OWNER_PASSWORD"):
+        load_settings({**PRODUCTION, "PDF_OWNER_PASSWORD": DEFAULT_PDF_OWNER_PASSWORD})
 
 
 @pytest.mark.parametrize("spelling", ["Production", "PRODUCTION", " production "])

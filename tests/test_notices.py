@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -10,11 +17,16 @@ from sqlalchemy import func, select
 from core import config
 from core.db import session_scope
 from core.errors import NotFound
-from core.jobs import list_active_jobs, run_pending_jobs
+from core.jobs import list_active_jobs, stale_jobs
 from core.models import AuditEvent, Job, OutboxEmail, PrintBatch, utcnow
 from core.notices import batch_email_status, email_candidates
+from core.tasks import huey, requeue_stale_jobs
 from tests.factories import make_actor, make_batch, make_candidate, make_centre, make_certificate
+from tests.queue import run_queued_tasks
 from tests.smtp import smtp_server
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_QUEUE = "from tests.queue import run_queued_tasks; run_queued_tasks()"
 
 
 @pytest.fixture
@@ -34,7 +46,7 @@ def batch_of_five(db_url):
 def _email(db_url, actor, batch_ids) -> Job:
     with session_scope(db_url) as session:
         job = email_candidates(session, actor=actor, batch_ids=batch_ids)
-    run_pending_jobs()
+    run_queued_tasks()
     with session_scope(db_url) as session:
         return session.get(Job, job.id)
 
@@ -123,11 +135,85 @@ def test_email_status_wording(sent, total, failed, shown):
     assert batch_email_status(sent, total, failed) == shown
 
 
+def test_email_status_says_when_an_outcome_is_unknown():
+    assert batch_email_status(6, 7, 0, unknown=1) == "Sent 6 of 7, 1 unknown"
+
+
 def test_stale_running_job_is_picked_up_again(db_url, batch_of_five):
     actor, batch_id = batch_of_five
     with session_scope(db_url) as session:
         job = email_candidates(session, actor=actor, batch_ids=[batch_id])
-        job.status = "running"
+    huey.flush()  # the queued task was lost with its worker
+    with session_scope(db_url) as session:
+        job = session.get(Job, job.id)
+        job.status, job.attempts = "running", 1
         job.heartbeat_at = utcnow() - dt.timedelta(minutes=10)
-    assert run_pending_jobs() == 1
+    assert requeue_stale_jobs.call_local() == 1
+    assert run_queued_tasks() == 1
     assert _status(db_url, batch_id) == "Sent 4 of 5"
+
+
+def _seven_candidates(db_url):
+    with session_scope(db_url) as session:
+        centre = make_centre(session, "Fanshaws")
+        batch = make_batch(session, centre)
+        for index in range(7):
+            candidate = make_candidate(session, email=f"candidate{index}@mail.example")
+            make_certificate(session, centre, batch=batch, candidate=candidate)
+        return make_actor(session, centre), batch.id
+
+
+def _use_smtp(monkeypatch, port: int) -> dict[str, str]:
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    config.get_settings.cache_clear()
+    return dict(os.environ)
+
+
+def test_worker_killed_after_the_server_accepted_a_message_never_sends_it_again(
+    db_url, monkeypatch
+):
+    actor, batch_id = _seven_candidates(db_url)
+    with session_scope(db_url) as session:
+        job_id = email_candidates(session, actor=actor, batch_ids=[batch_id]).id
+    worker: list[subprocess.Popen] = []
+
+    def kill_the_worker_at_the_third(messages) -> None:
+        if len(messages) == 3 and worker:
+            worker.pop().kill()  # the server holds the message; the worker never hears 250
+
+    with smtp_server(on_message=kill_the_worker_at_the_third) as (port, inbox):
+        env = _use_smtp(monkeypatch, port)
+        worker.append(subprocess.Popen([sys.executable, "-c", RUN_QUEUE], cwd=ROOT, env=env))
+        process = worker[0]
+        assert process.wait(timeout=60) == -signal.SIGKILL
+        with session_scope(db_url) as session:  # another worker, once the heartbeat is old
+            job = session.get(Job, job_id)
+            job.heartbeat_at = utcnow() - dt.timedelta(minutes=10)
+        assert requeue_stale_jobs.call_local() == 1
+        run_queued_tasks()
+    assert sorted(message["To"] for message in inbox) == [
+        f"candidate{index}@mail.example" for index in range(7)
+    ]
+    assert _status(db_url, batch_id) == "Sent 6 of 7, 1 unknown"
+
+
+def test_a_slow_but_alive_job_is_not_taken_over(db_url, batch_of_five, monkeypatch):
+    actor, batch_id = batch_of_five
+    monkeypatch.setenv("TASK_STALE_SECONDS", "1")
+    monkeypatch.setenv("HEARTBEAT_SECONDS", "0.2")
+    with smtp_server(delay=0.6) as (port, inbox):  # 4 messages: 2.4 s, progress saved never
+        _use_smtp(monkeypatch, port)
+        with session_scope(db_url) as session:
+            job_id = email_candidates(session, actor=actor, batch_ids=[batch_id]).id
+        running = threading.Thread(target=run_queued_tasks)
+        running.start()
+        seen_as_dead = []
+        while running.is_alive():
+            seen_as_dead += stale_jobs()
+            time.sleep(0.1)
+    assert seen_as_dead == []
+    assert len(inbox) == 4
+    with session_scope(db_url) as session:
+        job = session.get(Job, job_id)
+        assert (job.status, job.attempts) == ("finished", 1)

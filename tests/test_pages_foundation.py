@@ -204,9 +204,11 @@ def test_reset_link_page_sets_the_password_then_sign_in_works(coordinator, db_ur
 def test_a_database_outage_at_the_gate_shows_a_message_and_the_sign_in_form(
     coordinator, monkeypatch
 ):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none")
+    with monkeypatch.context() as outage:
+        outage.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none")
+        get_settings.cache_clear()
+        app = signed_in_app(coordinator)
     get_settings.cache_clear()
-    app = signed_in_app(coordinator)
     assert not app.exception
     assert "cannot reach its database" in texts(app)
     assert by_label(app.text_input, "Email address")

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from core.batches import BatchFilters
 from core.db import session_scope
-from core.jobs import run_pending_jobs
 from core.models import Certificate
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_batch, make_candidate, make_centre, make_certificate, make_user
+from tests.queue import run_queued_tasks
 
 SCREEN = "screens/print_batches.py"
 
@@ -124,7 +124,7 @@ def test_email_candidates_from_the_action_list(fanshaws):
     by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
     by_label(app.button, "Submit").click().run()
     assert "Emailing the candidates of 1 batch(es)" in texts(app)
-    run_pending_jobs()
+    run_queued_tasks()
     app.run()
     assert _table(app)["Email Status"].iloc[0] == "Sent 3 of 3"
 

@@ -7,8 +7,10 @@ import streamlit as st
 
 from core.batches import NO_SUCH_BATCH, BatchRow, get_batch, list_batch_certificates
 from core.errors import InvalidInput, NotFound
+from core.exports import ExportSelection
 from core.text import parse_id, uk_date
 from ui.certificates import certificate_actions
+from ui.exports import export_dialog, open_export
 from ui.layout import as_text
 from ui.pager import page_request, paged_table, pager
 from ui.services import current_actor, db
@@ -53,13 +55,19 @@ def batch_view(raw_id: str) -> None:
     if len(chosen) == 1 and not every:
         st.caption("Actions for the ticked certificate")
         certificate_actions(chosen[0], key=f"{key}_actions")
-    elif chosen or every:
-        count = result.total if every else len(chosen)
-        st.caption(f"{count:,} certificates ticked.")
-        if st.button("Export ticked certificates", icon=":material/picture_as_pdf:"):
-            st.info(
-                "Exporting certificates as secure PDFs is not available yet.",
-                icon=":material/construction:",
-            )
+    if chosen or every:
+        _export_button(batch.id, chosen, every, result.total)
     else:
         st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
+    export_dialog()
+
+
+def _export_button(batch_id: int, chosen: list[int], every: bool, total: int) -> None:
+    count = total if every else len(chosen)
+    if st.button(f"Export {count:,} ticked certificate(s)", icon=":material/picture_as_pdf:"):
+        selection = (
+            ExportSelection(batch_ids=(batch_id,))
+            if every
+            else ExportSelection(certificate_ids=tuple(chosen))
+        )
+        open_export(selection, f"{count:,} certificate(s) of batch {batch_id}")

@@ -10,10 +10,8 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core.auth import is_session_alive
-from core.config import get_settings
 from core.db import session_scope
 from core.errors import PermissionDenied
-from core.jobs import start_worker_thread
 from core.users import Actor
 
 SESSION_ENDED = "Your session has ended. Please sign in again."
@@ -57,12 +55,3 @@ def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Resul
             return produce(session, actor)
 
     return made_now
-
-
-@st.cache_resource
-def start_workers() -> int:
-    """Start this process's job worker threads once (WORKER_THREADS, default 1)."""
-    count = get_settings().worker_threads
-    for _ in range(count):
-        start_worker_thread()
-    return count

@@ -47,7 +47,12 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     """`make run` exactly as a user runs it, on a throwaway database."""
     port = _free_port()
     database = tmp_path_factory.mktemp("e2e") / "portal.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PORT": str(port)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "EXPORTS_URL": str(database.parent / "exports"),
+        "PORT": str(port),
+    }
     env.pop("TEST_DATABASE_URL", None)
     log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(

@@ -1,0 +1,456 @@
+"""Exports: the chosen certificates as secure PDFs in one zip, made by a worker and
+listed in Document Downloads (Pending with progress, Finished, Expired 24 hours after it
+finished, or Failed with the reason). Certificates issued before 1 November 2017 have no
+PDF: they are counted, and listed in a text file inside the zip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from huey import crontab
+from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+from unidecode import unidecode
+
+from core.audit import record_event
+from core.certificate_pdf import CertificateContent, CertificateRenderer
+from core.certificates import PDF_FROM
+from core.config import get_settings
+from core.db import session_scope
+from core.errors import InvalidInput, NotFound
+from core.files import AppendOnly, delete_export_file, open_export_file
+from core.jobs import Claim, enqueue_job, finish_job, report_progress
+from core.models import (
+    Candidate,
+    Centre,
+    Certificate,
+    Job,
+    JobCertificate,
+    JobStatus,
+    PrintBatch,
+    Qualification,
+    User,
+    utcnow,
+)
+from core.paging import Page, paginate
+from core.search import SearchCriteria, matching_certificate_ids
+from core.tasks import huey, job_task, queue_after_commit
+from core.users import Actor
+
+KIND = "export"
+KEEP_FOR = dt.timedelta(hours=24)
+CHUNK = 250
+NO_SUCH_EXPORT = "There is no export with that ID."
+NOT_INCLUDED = "not-included.txt"
+PRE_2017_REASON = "issued before 1 November 2017, when certificates had no PDF"
+
+
+@dataclass(frozen=True)
+class ExportSelection:
+    """What to export: ticked batches (or a whole batch), ticked certificates, or every
+    result of a search."""
+
+    batch_ids: tuple[int, ...] = ()
+    certificate_ids: tuple[int, ...] = ()
+    criteria: SearchCriteria | None = None
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    id: int
+    file_name: str
+    description: str
+    certificates: int
+    requested_by: str
+    requested_at: dt.datetime
+    status: str
+    progress: int
+    total: int
+    skipped: int
+    reason: str
+
+    @property
+    def status_text(self) -> str:
+        if self.status == "Pending":
+            return f"Pending: {self.progress:,} of {self.total:,}"
+        if self.status == "Failed":
+            return f"Failed: {self.reason}"
+        return self.status
+
+    @property
+    def skipped_text(self) -> str:
+        if not self.skipped:
+            return ""
+        return f"{self.skipped:,} not included: {PRE_2017_REASON} (listed in {NOT_INCLUDED})."
+
+    @property
+    def can_download(self) -> bool:
+        return self.status == "Finished"
+
+
+# Names ---------------------------------------------------------------------------------
+
+
+def _safe(text: str, allowed: str) -> str:
+    folded = unidecode(text or "")
+    return re.sub(rf"[^A-Za-z0-9{allowed}]+", "-", folded).strip("-._ ")
+
+
+def download_name(file_name: str) -> str:
+    """The name the browser saves the zip as: ASCII letters, digits, - and _ only."""
+    stem = _safe(re.sub(r"(?i)\.zip$", "", file_name.strip()), "_")[:80].strip("-")
+    return f"{stem or 'certificates'}.zip"
+
+
+def pdf_name(number: str, full_name: str) -> str:
+    """A PDF's name in the zip: certificate number and candidate name, safe characters."""
+    return f"{_safe(number, '')}_{_safe(full_name, '')[:80]}.pdf"
+
+
+# Requesting ----------------------------------------------------------------------------
+
+
+def _selected_ids(session: Session, actor: Actor, selection: ExportSelection) -> Select:
+    """The certificate ids chosen, scoped to the actor: anything of another centre
+    answers NotFound, exactly as something that does not exist."""
+    own = Certificate.centre_id == actor.centre_id
+    if selection.criteria is not None:
+        return matching_certificate_ids(actor, selection.criteria)
+    if selection.batch_ids:
+        ids = set(selection.batch_ids)
+        found = session.scalars(
+            select(PrintBatch.id).where(
+                PrintBatch.id.in_(ids), PrintBatch.centre_id == actor.centre_id
+            )
+        )
+        if set(found) != ids:
+            raise NotFound("There is no batch with that ID.")
+        return select(Certificate.id).where(Certificate.batch_id.in_(ids), own)
+    ids = set(selection.certificate_ids)
+    query = select(Certificate.id).where(Certificate.id.in_(ids), own)
+    if not ids or len(session.scalars(query).all()) != len(ids):
+        raise NotFound("There is no certificate with that ID.")
+    return query
+
+
+def _check_names(file_name: str, description: str) -> tuple[str, str]:
+    file_name, description = file_name.strip(), description.strip()
+    if not file_name:
+        raise InvalidInput("Give the export a file name.")
+    if len(file_name) > 100:
+        raise InvalidInput("File names are limited to 100 characters.")
+    if len(description) > 500:
+        raise InvalidInput("Descriptions are limited to 500 characters.")
+    return file_name, description
+
+
+def _counts(session: Session, ids: Select) -> tuple[int, int]:
+    """(with a PDF, issued before 1 November 2017) among the chosen certificates."""
+    chosen = ids.subquery()
+    with_pdf, before = session.execute(
+        select(
+            func.count().filter(Certificate.issue_date >= PDF_FROM),
+            func.count().filter(Certificate.issue_date < PDF_FROM),
+        ).join(chosen, chosen.c.id == Certificate.id)
+    ).one()
+    return with_pdf, before
+
+
+def request_export(
+    session: Session,
+    *,
+    actor: Actor,
+    selection: ExportSelection,
+    file_name: str,
+    description: str = "",
+) -> int:
+    """Create the export at once (Pending) and queue it for a worker; returns its id."""
+    file_name, description = _check_names(file_name, description)
+    ids = _selected_ids(session, actor, selection)
+    with_pdf, before = _counts(session, ids)
+    if with_pdf + before > get_settings().export_max_certificates:
+        limit = get_settings().export_max_certificates
+        raise InvalidInput(f"An export holds at most {limit:,} certificates; choose fewer.")
+    if with_pdf == 0:
+        raise InvalidInput(
+            "None of these certificates has a PDF: all were "
+            f"{PRE_2017_REASON}. Their document cards are in Print Batches."
+        )
+    job = enqueue_job(
+        session,
+        actor=actor,
+        kind=KIND,
+        payload={},
+        total=with_pdf,
+        description=description,
+        file_name=file_name,
+    )
+    job.skipped = before
+    chosen = ids.subquery()
+    session.execute(
+        insert(JobCertificate).from_select(
+            ["job_id", "certificate_id"], select(literal(job.id), chosen.c.id).distinct()
+        )
+    )
+    record_event(
+        session,
+        action="export_requested",
+        user_id=actor.user_id,
+        centre_id=actor.centre_id,
+        target=f"job:{job.id}",
+        certificates=with_pdf + before,
+    )
+    queue_after_commit(session, KIND, job.id)
+    return job.id
+
+
+# Listing -------------------------------------------------------------------------------
+
+
+def _shown_status(job: Job, now: dt.datetime) -> str:
+    if job.status == JobStatus.FINISHED and job.finished_at + KEEP_FOR <= now:
+        return "Expired"
+    if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+        return "Pending"
+    return job.status.capitalize()
+
+
+def _exports_query(actor: Actor) -> Select:
+    return (
+        select(Job, User.first_name, User.surname)
+        .join(User, User.id == Job.user_id)
+        .where(Job.centre_id == actor.centre_id, Job.kind == KIND)
+    )
+
+
+def _to_row(now: dt.datetime):
+    def to_row(row) -> ExportRow:
+        job, first_name, surname = row
+        return ExportRow(
+            id=job.id,
+            file_name=download_name(job.file_name),
+            description=job.description,
+            certificates=job.total + job.skipped,
+            requested_by=f"{first_name} {surname}".strip(),
+            requested_at=job.created_at,
+            status=_shown_status(job, now),
+            progress=job.progress,
+            total=job.total,
+            skipped=job.skipped,
+            reason=job.error or "",
+        )
+
+    return to_row
+
+
+def list_exports(
+    session: Session,
+    *,
+    actor: Actor,
+    page: int = 1,
+    per_page: int = 10,
+    now: dt.datetime | None = None,
+) -> Page[ExportRow]:
+    """Document Downloads: the centre's exports, newest first, one page."""
+    query = _exports_query(actor).order_by(Job.id.desc())
+    return paginate(session, query, page=page, per_page=per_page, to_row=_to_row(now or utcnow()))
+
+
+def get_export(
+    session: Session, *, actor: Actor, export_id: int, now: dt.datetime | None = None
+) -> ExportRow:
+    row = session.execute(_exports_query(actor).where(Job.id == export_id)).first()
+    if row is None:
+        raise NotFound(NO_SUCH_EXPORT)
+    return _to_row(now or utcnow())(row)
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    stored_as: str
+
+
+def find_download(
+    session: Session, *, actor: Actor, export_id: int, now: dt.datetime | None = None
+) -> Download:
+    """The zip of a Finished export of the actor's centre (read it outside the
+    transaction with `read_download`)."""
+    export = get_export(session, actor=actor, export_id=export_id, now=now)
+    if not export.can_download:
+        raise NotFound(f"This export is {export.status.lower()}: there is nothing to download.")
+    return Download(export.file_name, session.get(Job, export_id).result_path)
+
+
+def read_download(download: Download) -> bytes:
+    with open_export_file(download.stored_as) as handle:
+        return handle.read()
+
+
+# Making (in a worker) ------------------------------------------------------------------
+
+
+def _verify_url(code: str) -> str:
+    return f"{get_settings().public_url.rstrip('/')}/verify?code={code}"
+
+
+def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
+    """An unguessable code per certificate, made the first time its PDF is."""
+    missing = session.scalars(
+        select(Certificate.id).where(
+            Certificate.id.in_(certificate_ids), Certificate.verify_code.is_(None)
+        )
+    ).all()
+    for certificate_id in missing:
+        session.execute(
+            update(Certificate)
+            .where(Certificate.id == certificate_id, Certificate.verify_code.is_(None))
+            .values(verify_code=secrets.token_urlsafe(18))
+        )
+
+
+def _chosen(job_id: int, with_pdf: bool) -> Select:
+    condition = (
+        Certificate.issue_date >= PDF_FROM if with_pdf else Certificate.issue_date < PDF_FROM
+    )
+    return (
+        select(
+            Certificate.id,
+            Certificate.number,
+            Candidate.first_name,
+            Candidate.surname,
+            Qualification.title,
+            Qualification.number.label("qualification_number"),
+            Qualification.kind,
+            Certificate.grade,
+            Certificate.issue_date,
+            Certificate.expiry_date,
+            Centre.name,
+            Certificate.verify_code,
+        )
+        .join(JobCertificate, JobCertificate.certificate_id == Certificate.id)
+        .join(Candidate, Candidate.id == Certificate.candidate_id)
+        .join(Qualification, Qualification.id == Certificate.qualification_id)
+        .join(Centre, Centre.id == Certificate.centre_id)
+        .where(JobCertificate.job_id == job_id, condition)
+        .order_by(Certificate.id)
+    )
+
+
+def _chunks(job_id: int) -> Iterator[list[CertificateContent]]:
+    """The certificates with a PDF, a chunk at a time, each read in a short transaction."""
+    after = 0
+    while True:
+        with session_scope() as session:
+            ids = session.scalars(
+                _chosen(job_id, True)
+                .with_only_columns(Certificate.id)
+                .where(Certificate.id > after)
+                .limit(CHUNK)
+            ).all()
+            if not ids:
+                return
+            _give_verify_codes(session, list(ids))
+            rows = session.execute(_chosen(job_id, True).where(Certificate.id.in_(ids))).all()
+        after = ids[-1]
+        yield [_content(row) for row in rows]
+
+
+def _content(row) -> CertificateContent:
+    return CertificateContent(
+        number=row.number,
+        full_name=f"{row.first_name} {row.surname}",
+        qualification_title=row.title,
+        qualification_number=row.qualification_number,
+        kind=row.kind,
+        grade=row.grade,
+        issue_date=row.issue_date,
+        expiry_date=row.expiry_date,
+        centre=row.name,
+        verify_url=_verify_url(row.verify_code),
+    )
+
+
+def _not_included(job_id: int) -> str:
+    with session_scope() as session:
+        rows = session.execute(_chosen(job_id, False)).all()
+    if not rows:
+        return ""
+    lines = [
+        f"{row.number}  {row.first_name} {row.surname}  issued {row.issue_date:%d/%m/%Y}"
+        for row in rows
+    ]
+    return (
+        f"These {len(rows)} certificates are not in this export: they were {PRE_2017_REASON}.\n"
+        "Their document cards can be viewed and printed in Print Batches.\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
+def _write_zip(claim: Claim, stored_as: str) -> None:
+    renderer = CertificateRenderer(get_settings().pdf_owner_password)
+    done = 0
+    with (
+        open_export_file(stored_as, "wb") as handle,
+        zipfile.ZipFile(AppendOnly(handle), "w", zipfile.ZIP_STORED) as archive,
+    ):
+        for contents in _chunks(claim.job_id):
+            for content, pdf in zip(contents, renderer.render(contents), strict=True):
+                archive.writestr(pdf_name(content.number, content.full_name), pdf)
+            done += len(contents)
+            report_progress(claim, done)
+        if listing := _not_included(claim.job_id):
+            archive.writestr(NOT_INCLUDED, listing.encode())
+
+
+@job_task(KIND)
+def make_export(claim: Claim) -> None:
+    """Write the zip under a name of this attempt (an earlier attempt's half-written
+    file is deleted, never served), then record it."""
+    for attempt in range(1, claim.attempt):
+        delete_export_file(f"{claim.job_id}-{attempt}.zip")
+    stored_as = f"{claim.job_id}-{claim.attempt}.zip"
+    try:
+        _write_zip(claim, stored_as)
+    except BaseException:
+        delete_export_file(stored_as)
+        raise
+    with session_scope() as session:
+        job = session.get(Job, claim.job_id)
+        summary = f"{job.total:,} PDFs" + (f", {job.skipped:,} not included" if job.skipped else "")
+    finish_job(claim, summary=summary, result_path=stored_as)
+
+
+# Expiry --------------------------------------------------------------------------------
+
+
+def expire_exports(*, now: dt.datetime | None = None) -> int:
+    """Exports finished 24 hours ago or more: delete their files, mark them Expired."""
+    cutoff = (now or utcnow()) - KEEP_FOR
+    with session_scope() as session:
+        due = session.execute(
+            select(Job.id, Job.result_path).where(
+                Job.kind == KIND, Job.status == JobStatus.FINISHED, Job.finished_at <= cutoff
+            )
+        ).all()
+    for job_id, stored_as in due:
+        if stored_as:
+            delete_export_file(stored_as)
+        with session_scope() as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == JobStatus.FINISHED)
+                .values(status=JobStatus.EXPIRED.value, result_path=None)
+            )
+    return len(due)
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="expire_exports")
+def expire_exports_task() -> int:
+    return expire_exports()

@@ -1,0 +1,100 @@
+"""Certificate PDFs read back with pypdf: permissions, text, the QR code's payload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PasswordType, PdfReader
+from pypdf.constants import UserAccessPermissions as Allowed
+
+from core.certificate_pdf import CertificateContent, CertificateRenderer
+
+NAMES = ["Siân Jones", "Zoë Nowak-Łukasiewicz", "Seán Ó Súilleabháin"]
+OWNER = "owner-secret-for-tests"
+
+
+def _content(name: str, index: int) -> CertificateContent:
+    return CertificateContent(
+        number=f"01655993{index}-01-1800",
+        full_name=name,
+        qualification_title="IMI Level 3 Diploma in Light Vehicle Maintenance",
+        qualification_number="603/1465/5",
+        kind="Qualification",
+        grade="Distinction",
+        issue_date=dt.date(2019, 6, 6),
+        expiry_date=dt.date(2024, 6, 5) if index == 1 else None,
+        centre="Fanshaws",
+        verify_url=f"https://certificates.example/verify?code=Code{index}xYz",
+    )
+
+
+@pytest.fixture(scope="module")
+def pdfs() -> list[PdfReader]:
+    renderer = CertificateRenderer(OWNER)
+    files = renderer.render([_content(name, index) for index, name in enumerate(NAMES)])
+    return [PdfReader(io.BytesIO(data)) for data in files]
+
+
+def test_one_single_page_pdf_per_certificate(pdfs):
+    assert [len(reader.pages) for reader in pdfs] == [1, 1, 1]
+
+
+def test_opens_without_a_password_but_refuses_printing_and_changes(pdfs):
+    for reader in pdfs:
+        assert reader.is_encrypted
+        assert reader.decrypt("") == PasswordType.USER_PASSWORD
+        encryption = reader.trailer["/Encrypt"].get_object()
+        assert encryption["/CF"]["/StdCF"]["/CFM"] == "/AESV2"  # AES-128
+        permissions = reader.user_access_permissions
+        for refused in (
+            Allowed.PRINT,
+            Allowed.MODIFY,
+            Allowed.ADD_OR_MODIFY,
+            Allowed.FILL_FORM_FIELDS,
+            Allowed.ASSEMBLE_DOC,
+            Allowed.PRINT_TO_REPRESENTATION,
+        ):
+            assert not permissions & refused
+        assert permissions & Allowed.EXTRACT_TEXT_AND_GRAPHICS
+
+
+def test_the_owner_password_unlocks_it(pdfs):
+    reader = PdfReader(io.BytesIO(_raw(pdfs[0])))
+    assert reader.decrypt(OWNER) == PasswordType.OWNER_PASSWORD
+
+
+def _raw(reader: PdfReader) -> bytes:
+    reader.stream.seek(0)
+    return reader.stream.read()
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)))
+def test_every_name_and_detail_prints(pdfs, index):
+    text = pdfs[index].pages[0].extract_text()
+    for shown in (
+        NAMES[index],
+        "Institute of the Motor Industry",
+        "IMI Level 3 Diploma in Light Vehicle Maintenance",
+        "603/1465/5",
+        "Distinction",
+        "06/06/2019",
+        f"01655993{index}-01-1800",
+        "Fanshaws",
+        f"https://certificates.example/verify?code=Code{index}xYz",
+        "Digital copy - not valid when printed",
+    ):
+        assert shown in text
+    assert ("Expires 05/06/2024" in text) == (index == 1)
+
+
+@pytest.mark.parametrize("index", range(len(NAMES)))
+def test_the_qr_code_holds_the_verification_address(pdfs, index):
+    qr = next(image for image in pdfs[index].pages[0].images if image.image.size[0] < 100)
+    big = qr.image.resize((qr.image.size[0] * 8,) * 2, Image.NEAREST)
+    assert [found.text for found in zxingcpp.read_barcodes(big)] == [
+        f"https://certificates.example/verify?code=Code{index}xYz"
+    ]
