@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-in-production-to-a-long-random-value"
+DEFAULT_OPAYO_PASSWORD = "TestKey-16-Chars"
 
 
 def _setting(default: object, help_text: str) -> object:
@@ -46,6 +47,21 @@ class Settings:
     content_dir: str = _setting(str(ROOT / "data" / "content"), "folder of support.md and faq.toml")
     worker_threads: int = _setting(1, "job worker threads inside each app process (0: none)")
     log_level: str = _setting("INFO", "server log level")
+    price_list: str = _setting(
+        str(ROOT / "data" / "prices.toml"), "price list of products and delivery options"
+    )
+    vat_rate_percent: float = _setting(0.0, "VAT rate applied to each order line")
+    payment_mode: str = _setting(
+        "test", "test: card payments go to the local test gateway; live: to Opayo"
+    )
+    opayo_form_url: str = _setting(
+        "https://live.opayo.eu.elavon.com/gateway/service/vspform-register.vsp",
+        "Opayo (SagePay) Form payment page used when PAYMENT_MODE is live",
+    )
+    opayo_vendor: str = _setting("imiportal", "Opayo vendor name")
+    opayo_encryption_password: str = _setting(
+        DEFAULT_OPAYO_PASSWORD, "Opayo Form encryption password (16 characters); set it when live"
+    )
 
     @property
     def is_production(self) -> bool:

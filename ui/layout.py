@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from core.orders import basket_summary
+from core.basket import basket_summary
 from core.text import money
 from ui.services import current_actor, db
 
