@@ -10,7 +10,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.addresses import AddressInput, address_row, check_address, copy_row, payer
+from core.addresses import (
+    AddressInput,
+    address_lines,
+    address_row,
+    check_address,
+    copy_row,
+    payer,
+)
 from core.audit import record_event
 from core.basket import ONE_EACH, BasketRow, basket_rows, new_token
 from core.certificates import visible_certificate
@@ -83,6 +90,14 @@ def check_delivery_option(option: str, delivery: AddressInput) -> PriceItem:
     if not item.international and not delivery.in_uk:
         raise InvalidInput("For an address outside the United Kingdom choose International.")
     return item
+
+
+def addresses_on_file(session: Session, *, actor: Actor) -> tuple[list[str], list[str]]:
+    """The actor's centre's billing and certificate delivery addresses, as lines."""
+    centre = session.get(Centre, actor.centre_id) if actor.centre_id else None
+    if centre is None:
+        return [], []
+    return address_lines(centre.billing_address), address_lines(centre.delivery_address)
 
 
 def _check_reference(reference: str) -> str:
