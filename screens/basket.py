@@ -31,13 +31,32 @@ edited = st.data_editor(
     key=f"basket_editor_{version}",
     hide_index=True,
     width="stretch",
-    disabled=["Product", "Price", "Sub Total", "VAT", "Gross"],
+    disabled=[
+        "Product",
+        "Qualification Title",
+        "Reference",
+        "Reason",
+        "Price",
+        "Sub Total",
+        "VAT",
+        "Gross",
+    ],
     column_config={
         "Remove": st.column_config.CheckboxColumn("Select", width="small"),
-        "Product": st.column_config.TextColumn(width="large"),
         "Quantity": st.column_config.NumberColumn(min_value=0, max_value=1, step=1),
     },
-    column_order=["Remove", "Product", "Quantity", "Price", "Sub Total", "VAT", "Gross"],
+    column_order=[
+        "Remove",
+        "Product",
+        "Qualification Title",
+        "Reference",
+        "Reason",
+        "Quantity",
+        "Price",
+        "Sub Total",
+        "VAT",
+        "Gross",
+    ],
 )
 ticked = [row.id for row, remove in zip(rows, edited["Remove"], strict=True) if remove]
 quantities = {row.id: int(q) for row, q in zip(rows, edited["Quantity"], strict=True)}

@@ -92,11 +92,11 @@ if step == 1:
     totals_table(totals(rows))
     next_step(lambda: None)
 elif step == 2:
-    st.caption(CREDITS_NOTE.format(what="billing", address=address_text(billing_on_file)))
+    st.info(CREDITS_NOTE.format(what="billing", address=address_text(billing_on_file)))
     typed = address_form("billing", billing)
     next_step(lambda: keep("checkout_billing", check_address(typed, "Billing")))
 elif step == 3:
-    st.caption(
+    st.info(
         CREDITS_NOTE.format(what="certificate delivery", address=address_text(delivery_on_file))
     )
     typed = address_form("delivery", delivery)

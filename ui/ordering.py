@@ -34,8 +34,15 @@ def _close() -> None:
     st.session_state.pop(ORDER, None)
 
 
-def product_text(name: str, title: str, reference: str, reason: str) -> str:
-    return f"{name} · Qualification Title: {title} · Reference: {reference} · Reason: {reason}"
+def _product_columns(rows) -> dict[str, list[str]]:
+    """The guide's Product cell (name, qualification title, reference, reason) as
+    columns: a grid cell holds one line."""
+    return {
+        "Product": [row.product_name for row in rows],
+        "Qualification Title": [row.qualification_title for row in rows],
+        "Reference": [row.reference for row in rows],
+        "Reason": [row.reason for row in rows],
+    }
 
 
 @st.dialog("Document Reprint", on_dismiss=_close)
@@ -93,29 +100,23 @@ def _money_columns(rows, subtotal, vat, gross) -> dict[str, list[str]]:
 
 
 def basket_frame(rows: list[BasketRow]) -> pd.DataFrame:
-    products = [
-        product_text(r.product_name, r.qualification_title, r.reference, r.reason) for r in rows
-    ]
     columns = _money_columns(
         rows,
         lambda r: r.subtotal_pence,
         lambda r: r.vat_pence,
         lambda r: r.gross_pence,
     )
-    return pd.DataFrame({"Product": products, **columns})
+    return pd.DataFrame({**_product_columns(rows), **columns})
 
 
 def order_lines_frame(lines: list[OrderLineView]) -> pd.DataFrame:
-    products = [
-        product_text(r.product_name, r.qualification_title, r.reference, r.reason) for r in lines
-    ]
     columns = _money_columns(
         lines,
         lambda r: r.quantity * r.price_pence,
         lambda r: r.quantity * r.vat_each_pence,
         lambda r: r.quantity * (r.price_pence + r.vat_each_pence),
     )
-    return pd.DataFrame({"Product": products, **columns})
+    return pd.DataFrame({**_product_columns(lines), **columns})
 
 
 def totals_table(money_totals: Totals) -> None:
@@ -125,26 +126,32 @@ def totals_table(money_totals: Totals) -> None:
         ("VAT", money_totals.vat_pence),
         ("Total", money_totals.total_pence),
     ]
-    _, right = st.columns([3, 1])
-    right.dataframe(
-        pd.DataFrame({"": [label for label, _ in rows], "£": [money(p) for _, p in rows]}),
-        hide_index=True,
-        width="stretch",
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding:4px 32px 4px 0'>{label}</th>"
+        f"<td style='text-align:right;padding:4px 0'>{money(pence)}</td></tr>"
+        for label, pence in rows
     )
+    _, right = st.columns([3, 1])
+    right.html(f"<table style='width:100%;border-collapse:collapse'>{cells}</table>")
 
 
 def address_form(prefix: str, saved: AddressInput) -> AddressInput:
     """Address fields kept in session_state under `prefix` (so Back keeps them)."""
-    first, last = st.columns(2)
     names = list(countries())
+    first, last = st.columns(2)
+    first_names = first.text_input("First names", saved.first_names, key=f"{prefix}_first")
+    surname = last.text_input("Surname", saved.surname, key=f"{prefix}_surname")
+    line1 = st.text_input("Address line 1", saved.line1, key=f"{prefix}_line1")
+    line2 = st.text_input("Address line 2 (optional)", saved.line2, key=f"{prefix}_line2")
+    town_col, postcode_col, country_col = st.columns(3)
     return AddressInput(
-        first_names=first.text_input("First names", saved.first_names, key=f"{prefix}_first"),
-        surname=last.text_input("Surname", saved.surname, key=f"{prefix}_surname"),
-        line1=st.text_input("Address line 1", saved.line1, key=f"{prefix}_line1"),
-        line2=st.text_input("Address line 2 (optional)", saved.line2, key=f"{prefix}_line2"),
-        town=first.text_input("Town or city", saved.town, key=f"{prefix}_town"),
-        postcode=last.text_input("Postcode", saved.postcode, key=f"{prefix}_postcode"),
-        country=st.selectbox(
+        first_names=first_names,
+        surname=surname,
+        line1=line1,
+        line2=line2,
+        town=town_col.text_input("Town or city", saved.town, key=f"{prefix}_town"),
+        postcode=postcode_col.text_input("Postcode", saved.postcode, key=f"{prefix}_postcode"),
+        country=country_col.selectbox(
             "Country", names, index=names.index(saved.country), key=f"{prefix}_country"
         ),
     )

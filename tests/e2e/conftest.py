@@ -53,7 +53,9 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     """`make run` exactly as a user runs it, on a throwaway database."""
     port = _free_port()
     database = tmp_path_factory.mktemp("e2e") / "portal.db"
+    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PORT": str(port)}
+    env["PUBLIC_URL"] = url  # links in emails and the card payment page's return address
     env.pop("TEST_DATABASE_URL", None)
     log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
@@ -64,7 +66,6 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, server)
         yield url
