@@ -55,6 +55,7 @@ class BasketRow:
     quantity: int
     price_pence: int
     vat_each_pence: int
+    certificate_id: int
 
     @property
     def subtotal_pence(self) -> int:
@@ -213,6 +214,7 @@ def basket_rows(session: Session, *, actor: Actor) -> list[BasketRow]:
             BasketLine.quantity,
             BasketLine.unit_price_pence,
             BasketLine.vat_pence,
+            BasketLine.certificate_id,
         )
         .join(Basket, Basket.id == BasketLine.basket_id)
         .join(Certificate, Certificate.id == BasketLine.certificate_id)

@@ -107,7 +107,9 @@ def _check_reference(reference: str) -> str:
     return reference
 
 
-def add_status(session: Session, order: Order, status: str, note: str, user_id: int | None):
+def _add_status(
+    session: Session, order: Order, status: str, note: str, user_id: int | None
+) -> None:
     order.status = status
     session.add(OrderEvent(order_id=order.id, status=status, note=note, user_id=user_id))
     record_event(
@@ -120,10 +122,10 @@ def add_status(session: Session, order: Order, status: str, note: str, user_id: 
     )
 
 
-def _release(session: Session, order: Order, status: str, note: str, user_id: int | None):
+def _release(session: Session, order: Order, status: str, note: str, user_id: int | None) -> None:
     """End an order that did not go through: its items may be ordered again."""
     session.execute(update(OrderLine).where(OrderLine.order_id == order.id).values(active=False))
-    add_status(session, order, status, note, user_id)
+    _add_status(session, order, status, note, user_id)
 
 
 def _release_abandoned(session: Session, actor: Actor) -> None:
@@ -186,10 +188,8 @@ def _checked(checkout: Checkout) -> tuple[Checkout, PriceItem]:
 def _centre_of(session: Session, actor: Actor, rows: list[BasketRow]) -> int:
     """Every item must still be the actor's to order (their centre may have changed)."""
     centres = {
-        visible_certificate(session, actor=actor, certificate_id=certificate_id).centre_id
-        for certificate_id in session.scalars(
-            select(BasketLine.certificate_id).where(BasketLine.id.in_([r.id for r in rows]))
-        )
+        visible_certificate(session, actor=actor, certificate_id=row.certificate_id).centre_id
+        for row in rows
     }
     if len(centres) != 1:
         raise InvalidInput("Your basket holds items of more than one centre.")
@@ -216,26 +216,15 @@ def _insert_order(session: Session, order: Order, rows: list[BasketRow]) -> None
             OrderLine(
                 order_id=order.id,
                 product=row.product,
-                certificate_id=certificate_id,
+                certificate_id=row.certificate_id,
                 quantity=row.quantity,
                 reason=row.reason,
                 unit_price_pence=row.price_pence,
                 vat_pence=row.vat_each_pence,
             )
-            for row, certificate_id in zip(rows, _certificate_ids(session, rows), strict=True)
+            for row in rows
         )
         session.flush()
-
-
-def _certificate_ids(session: Session, rows: list[BasketRow]) -> list[int]:
-    ids = dict(
-        session.execute(
-            select(BasketLine.id, BasketLine.certificate_id).where(
-                BasketLine.id.in_([row.id for row in rows])
-            )
-        ).all()
-    )
-    return [ids[row.id] for row in rows]
 
 
 def _existing(session: Session, actor: Actor, token: str) -> Order | None:
@@ -304,12 +293,12 @@ def _start_payment(
         _payment_request(order, checkout, actor.email)
     )
     if start.settled:
-        add_status(
+        _add_status(
             session, order, OrderStatus.PROCESSING_CREDITS, "Placed; invoiced later.", actor.user_id
         )
         _remove_from_basket(session, order)
     else:
-        add_status(
+        _add_status(
             session,
             order,
             OrderStatus.AWAITING_PAYMENT,
@@ -341,7 +330,7 @@ def settle_card_payment(
     order.payment_detail = answer.detail
     if answer.approved:
         order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
-        add_status(
+        _add_status(
             session, order, OrderStatus.PROCESSING_CLEARED, "Card payment cleared.", actor.user_id
         )
         _remove_from_basket(session, order)
