@@ -4,7 +4,7 @@ from core.basket import basket_rows, remove_basket_lines, update_basket
 from core.checkout import totals
 from core.errors import InvalidInput
 from ui.layout import page_title
-from ui.ordering import basket_frame, totals_table
+from ui.ordering import basket_frame, start_checkout, totals_table
 from ui.services import current_actor, db
 
 page_title(
@@ -80,5 +80,4 @@ shop.page_link("screens/search.py", label="Continue shopping", icon=":material/a
 if checkout.button(
     "Checkout", type="primary", icon=":material/shopping_cart_checkout:", width="stretch"
 ):
-    st.session_state["checkout_step"] = 1
-    st.switch_page("screens/checkout.py")
+    start_checkout()

@@ -223,9 +223,17 @@ def payment_answer(crypt: str) -> None:
     order_placed(order.id, order.status, order.international, order.payment_detail)
 
 
+def start_checkout() -> None:
+    """From the basket: a new checkout, at step 1, without the last one's outcome."""
+    st.session_state["checkout_step"] = 1
+    st.session_state.pop(OUTCOME, None)
+    st.switch_page("screens/checkout.py")
+
+
 def show_outcome() -> bool:
-    """The outcome of placing an order or of a card payment, once; True if shown."""
-    if (outcome := st.session_state.pop(OUTCOME, None)) is None:
+    """The outcome of placing an order or of a card payment (kept until the next
+    checkout, so that any rerun still shows it); True if shown."""
+    if (outcome := st.session_state.get(OUTCOME)) is None:
         return False
     order_id, status, international, detail = outcome
     if status == OrderStatus.PAYMENT_DECLINED:

@@ -140,6 +140,11 @@ def tick_first_row(page: Page, table_index: int = 0) -> None:
     grid.wait_for()
     page.wait_for_timeout(700)  # the grid is a canvas: let it finish drawing
     box = grid.bounding_box()
+    for _ in range(25):  # a busy machine may still be swapping the last run's grid
+        if box is not None:
+            break
+        page.wait_for_timeout(200)
+        box = grid.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
     page.wait_for_timeout(300)
     wait_until_idle(page)
