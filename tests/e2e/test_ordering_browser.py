@@ -92,7 +92,9 @@ def test_order_a_reprint_pay_by_card_and_see_it_in_orders(live_server: str, page
     screenshot(page, "57-test-gateway")
     page.get_by_role("button", name="Pay now").click()
 
-    expect(page.get_by_text("is placed (Processing (Cleared payment))")).to_be_visible()
+    # A full page load: signing in from the cookie, then the answer, then the outcome.
+    placed = page.get_by_text("is placed (Processing (Cleared payment))")
+    expect(placed).to_be_visible(timeout=30_000)
     expect(page.get_by_role("link", name="0 items | £0.00")).to_be_visible()
     wait_until_idle(page)
     screenshot(page, "58-order-placed")
