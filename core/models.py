@@ -253,6 +253,7 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_centre_created", "centre_id", "created_at"),
         Index("ix_orders_centre_status_created", "centre_id", "status", "created_at"),
+        Index("ix_orders_user_status", "user_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))

@@ -52,6 +52,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_orders_centre_status_created", ["centre_id", "status", "created_at"]
         )
+        batch_op.create_index("ix_orders_user_status", ["user_id", "status"])
     with op.batch_alter_table("orders") as batch_op:
         batch_op.alter_column("payment_detail", server_default=None)
     op.create_table(
@@ -73,6 +74,7 @@ def downgrade() -> None:
     op.drop_index("ix_order_events_order_id", table_name="order_events")
     op.drop_table("order_events")
     with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_index("ix_orders_user_status")
         batch_op.drop_index("ix_orders_centre_status_created")
         batch_op.drop_constraint("uq_orders_checkout_token", type_="unique")
         for column in (
