@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,19 +141,21 @@ def _release_abandoned(session: Session, actor: Actor) -> None:
 
 
 def _remove_from_basket(session: Session, order: Order) -> None:
+    """Take the order's items out of its user's basket (one statement)."""
     basket = session.scalar(select(Basket).where(Basket.user_id == order.user_id))
     if basket is None:
         return
-    for product, certificate_id in session.execute(
-        select(OrderLine.product, OrderLine.certificate_id).where(OrderLine.order_id == order.id)
-    ):
-        session.execute(
-            BasketLine.__table__.delete().where(
-                BasketLine.basket_id == basket.id,
-                BasketLine.product == product,
-                BasketLine.certificate_id == certificate_id,
-            )
+    ordered = select(OrderLine.product, OrderLine.certificate_id).where(
+        OrderLine.order_id == order.id
+    )
+    session.execute(
+        delete(BasketLine)
+        .where(
+            BasketLine.basket_id == basket.id,
+            tuple_(BasketLine.product, BasketLine.certificate_id).in_(ordered),
         )
+        .execution_options(synchronize_session=False)
+    )
     basket.token = new_token()
 
 
@@ -271,6 +273,7 @@ def place_order(
         delivery_pence=money.delivery_pence,
         vat_pence=money.vat_pence,
         total_pence=money.total_pence,
+        total_products=sum(row.quantity for row in rows),
         billing_address_id=billing.id,
         delivery_address_id=delivery.id,
         checkout_token=token,

@@ -270,6 +270,7 @@ class Order(Base):
     billing_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     delivery_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    total_products: Mapped[int] = mapped_column(Integer, default=0)
     checkout_token: Mapped[str | None] = mapped_column(String(32), unique=True)
     provider_transaction_id: Mapped[str | None] = mapped_column(String(64))
     card_last4: Mapped[str | None] = mapped_column(String(4))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from core.addresses import address_lines
@@ -118,14 +118,9 @@ def list_orders(
     per_page: int = 10,
 ) -> Page[OrderRow]:
     """The centre's orders, newest first (staff: every centre's)."""
-    products = (
-        select(func.coalesce(func.sum(OrderLine.quantity), 0))
-        .where(OrderLine.order_id == Order.id)
-        .scalar_subquery()
-    )
     query = select(
         Order.id,
-        products,
+        Order.total_products,
         Order.reference,
         Order.payment_provider,
         Order.status,

@@ -6,8 +6,9 @@ Create Date: 2026-11-29
 
 The unique constraint of 0001 held an achievement forever, even after a cancelled order
 or a declined card. It becomes a unique index over the lines that still count
-(`active`). Orders gain the checkout token that makes placing idempotent, the card
-provider's answer, and a status history.
+(`active`). Orders gain their number of products (the Orders table pages without summing lines),
+the checkout token that makes placing idempotent, the card provider's answer, and a
+status history.
 """
 
 from collections.abc import Sequence
@@ -41,6 +42,9 @@ def upgrade() -> None:
     with op.batch_alter_table("baskets") as batch_op:
         batch_op.alter_column("token", server_default=None)
     with op.batch_alter_table("orders") as batch_op:
+        batch_op.add_column(
+            sa.Column("total_products", sa.Integer(), nullable=False, server_default="0")
+        )
         batch_op.add_column(sa.Column("checkout_token", sa.String(32), nullable=True))
         batch_op.add_column(sa.Column("provider_transaction_id", sa.String(64), nullable=True))
         batch_op.add_column(sa.Column("card_last4", sa.String(4), nullable=True))
@@ -55,6 +59,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_orders_user_status", ["user_id", "status"])
     with op.batch_alter_table("orders") as batch_op:
         batch_op.alter_column("payment_detail", server_default=None)
+        batch_op.alter_column("total_products", server_default=None)
     op.create_table(
         "order_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,6 +88,7 @@ def downgrade() -> None:
             "card_last4",
             "provider_transaction_id",
             "checkout_token",
+            "total_products",
         ):
             batch_op.drop_column(column)
     with op.batch_alter_table("baskets") as batch_op:
