@@ -71,7 +71,7 @@ def serve_streamlit(script: str, url: str) -> tuple[subprocess.Popen, str]:
     """Run a Streamlit script on a free port against the database at `url`; the process
     (stop it with stop_server) and its address."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0"}
+    env = {**os.environ, "DATABASE_URL": url}
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     server = subprocess.Popen(
         [*command, "--server.headless", "true"],

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_SECRET = "change-me-in-production-to-a-long-random-value"
 DEFAULT_PDF_OWNER_PASSWORD = "change-me-owner-password"
+DEFAULT_OPAYO_PASSWORD = "TestKey-16-Chars"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
@@ -107,6 +108,25 @@ class Settings(BaseSettings):
         10_000, ge=1, description="most certificates in one export"
     )
     log_level: str = Field("INFO", description="server log level")
+    price_list: str = Field(
+        str(ROOT / "data" / "prices.toml"),
+        description="price list of products and delivery options",
+    )
+    vat_rate_percent: float = Field(
+        0.0, ge=0, le=100, description="VAT rate applied to each order line"
+    )
+    payment_mode: Literal["test", "live"] = Field(
+        "test", description="test: card payments go to the local test gateway; live: to Opayo"
+    )
+    opayo_form_url: str = Field(
+        "https://live.opayo.eu.elavon.com/gateway/service/vspform-register.vsp",
+        description="Opayo (SagePay) Form payment page used when PAYMENT_MODE is live",
+    )
+    opayo_vendor: str = Field("imiportal", description="Opayo vendor name")
+    opayo_encryption_password: str = Field(
+        DEFAULT_OPAYO_PASSWORD,
+        description="Opayo Form encryption password (16 characters); set it when live",
+    )
 
     @field_validator("app_env", mode="before")
     @classmethod
@@ -122,6 +142,8 @@ class Settings(BaseSettings):
             )
         if self.is_production and self.pdf_owner_password == DEFAULT_PDF_OWNER_PASSWORD:
             raise ValueError("APP_ENV=production needs PDF_OWNER_PASSWORD set to a secret value")
+        if self.payment_mode == "live" and self.opayo_encryption_password == DEFAULT_OPAYO_PASSWORD:
+            raise ValueError("PAYMENT_MODE=live needs OPAYO_ENCRYPTION_PASSWORD from Opayo")
         return self
 
     @property

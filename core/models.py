@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -252,6 +253,9 @@ class Basket(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Renewed whenever the basket changes: placing an order with the same token twice
+    # (double click, reload, second tab) finds the first order instead of a new one.
+    token: Mapped[str] = mapped_column(String(32), default="")
 
 
 class BasketLine(Base):
@@ -267,9 +271,21 @@ class BasketLine(Base):
     vat_pence: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "Awaiting payment"
+    PROCESSING_CREDITS = "Processing (Centre credits)"
+    PROCESSING_CLEARED = "Processing (Cleared payment)"
+    PAYMENT_DECLINED = "Payment declined"
+    CANCELLED = "Cancelled"
+
+
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_centre_created", "centre_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_centre_created", "centre_id", "created_at"),
+        Index("ix_orders_centre_status_created", "centre_id", "status", "created_at"),
+        Index("ix_orders_user_status", "user_id", "status"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -285,14 +301,30 @@ class Order(Base):
     billing_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     delivery_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    total_products: Mapped[int] = mapped_column(Integer, default=0)
+    checkout_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    provider_transaction_id: Mapped[str | None] = mapped_column(String(64))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    payment_detail: Mapped[str] = mapped_column(String(300), default="")
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class OrderLine(Base):
-    """One ordered item. The unique constraint holds 'one duplicate certificate and one
-    proof-of-qualification letter per candidate per achievement, ever'."""
+    """One ordered item. The partial unique index holds 'one duplicate certificate and one
+    proof-of-qualification letter per candidate per achievement, ever' over the lines
+    that still count: a cancelled order or a declined payment sets `active` false."""
 
     __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("product", "certificate_id", name="uq_one_per_achievement"),)
+    __table_args__ = (
+        Index(
+            "uq_order_lines_one_per_achievement",
+            "product",
+            "certificate_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     product: Mapped[str] = mapped_column(String(30))
@@ -301,6 +333,7 @@ class OrderLine(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     unit_price_pence: Mapped[int] = mapped_column(Integer)
     vat_pence: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ProblemReport(Base):
@@ -352,3 +385,15 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class OrderEvent(Base):
+    """One step of an order's status history, shown on the order's page."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(60))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

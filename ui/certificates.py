@@ -14,14 +14,11 @@ from core.errors import InvalidInput
 from core.pdf import card_fields, document_card_pdf
 from core.problems import CATEGORIES, report_problem
 from ui.errors import show_error
+from ui.ordering import open_order_form, show_order_dialog
 from ui.services import current_actor, db
 
 CARD = "certificate_card_open"
 PROBLEM = "certificate_problem_open"
-ORDERING_LATER = (
-    "Ordering duplicate certificates and proof-of-qualification letters is not available "
-    "yet. Until it is, contact the Certification and Awards Service (see Support)."
-)
 
 
 def _open(flag: str, certificate_id: int) -> None:
@@ -43,13 +40,20 @@ def certificate_actions(certificate_id: int, key: str) -> None:
         args=(CARD, certificate_id),
         width="stretch",
     )
-    ordering = reprint.button(
-        "Order reprint", key=f"{key}_reprint", icon=":material/print:", width="stretch"
+    reprint.button(
+        "Order reprint",
+        key=f"{key}_reprint",
+        icon=":material/print:",
+        on_click=open_order_form,
+        args=(certificate_id, "reprint"),
+        width="stretch",
     )
-    ordering |= proof.button(
+    proof.button(
         "Order Proof of Qualification",
         key=f"{key}_proof",
         icon=":material/description:",
+        on_click=open_order_form,
+        args=(certificate_id, "proof_letter"),
         width="stretch",
     )
     problem.button(
@@ -60,8 +64,6 @@ def certificate_actions(certificate_id: int, key: str) -> None:
         args=(PROBLEM, certificate_id),
         width="stretch",
     )
-    if ordering:
-        st.info(ORDERING_LATER, icon=":material/construction:")
 
 
 def _card_table(fields: list[tuple[str, str]]) -> str:
@@ -129,6 +131,8 @@ def open_dialogs() -> None:
     """Draw whichever certificate dialog is open (call once, at the end of a screen)."""
     if st.session_state.pop("problem_reported", False):
         st.toast("Problem reported. Follow it under Problem reports.", icon=":material/check:")
+    if show_order_dialog():
+        return
     if (certificate_id := st.session_state.get(CARD)) is not None:
         _card_dialog(certificate_id)
     elif (certificate_id := st.session_state.get(PROBLEM)) is not None:

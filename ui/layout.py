@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from core.orders import basket_summary
+from core.basket import basket_summary
 from core.text import money
 from ui.services import current_actor, db
 
@@ -48,10 +48,12 @@ def header() -> None:
     left.markdown(
         f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(actor.centre_name)}"
     )
-    right.markdown(
-        f":material/shopping_cart: {summary.items} items | {money(summary.total_pence)}",
-        text_alignment="right",
-    )
+    with right.container(horizontal=True, horizontal_alignment="right"):
+        st.page_link(
+            "screens/basket.py",
+            label=f"{summary.items} items | {money(summary.total_pence)}",
+            icon=":material/shopping_cart:",
+        )
 
 
 def page_title(title: str, help_text: str) -> None:

@@ -15,6 +15,7 @@ class Screen:
     title: str
     icon: str
     url_path: str | None = None
+    hidden: bool = False  # reached by links and buttons, not from the menu
 
     @property
     def path(self) -> str:
@@ -27,6 +28,7 @@ class Screen:
             icon=f":material/{self.icon}:",
             url_path=self.url_path,
             default=default,
+            visibility="hidden" if self.hidden else "visible",
         )
 
 
@@ -46,6 +48,9 @@ SIGNED_IN = [
     Screen("support", "Support", "support_agent"),
     Screen("faq", "FAQ", "quiz"),
     Screen("logout", "Logout", "logout"),
+    Screen("basket", "Basket", "shopping_cart", hidden=True),
+    Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True),
+    Screen("test_gateway", "Test payment gateway", "credit_card", "test-gateway", hidden=True),
 ]
 
 

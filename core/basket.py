@@ -1,0 +1,270 @@
+"""Baskets: what a centre user is about to order, kept in the database (it survives
+logout and another browser). One duplicate certificate and one proof-of-qualification
+letter per candidate per achievement, ever: refused here when already ordered or in a
+colleague's basket, and held by the database's unique index when orders are placed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from core.audit import record_event
+from core.certificates import visible_certificate
+from core.errors import InvalidInput, NotFound
+from core.models import Basket, BasketLine, Certificate, OrderLine, Qualification
+from core.prices import price_list, vat_pence
+from core.users import Actor
+
+REASONS = ("Duplicate required", "Lost", "Damaged", "Name change", "Other")
+ONE_EACH = (
+    "Only one duplicate certificate and one proof-of-qualification letter can be ordered "
+    "per candidate per achievement."
+)
+
+
+@dataclass(frozen=True)
+class BasketSummary:
+    items: int
+    total_pence: int
+
+
+@dataclass(frozen=True)
+class OrderForm:
+    """The Document Reprint form for one certificate and product."""
+
+    certificate_id: int
+    product: str
+    product_name: str
+    qualification_title: str
+    reference: str
+    price_pence: int
+    refused: str | None
+
+
+@dataclass(frozen=True)
+class BasketRow:
+    id: int
+    product: str
+    product_name: str
+    qualification_title: str
+    reference: str
+    reason: str
+    quantity: int
+    price_pence: int
+    vat_each_pence: int
+    certificate_id: int
+
+    @property
+    def subtotal_pence(self) -> int:
+        return self.quantity * self.price_pence
+
+    @property
+    def vat_pence(self) -> int:
+        return self.quantity * self.vat_each_pence
+
+    @property
+    def gross_pence(self) -> int:
+        return self.subtotal_pence + self.vat_pence
+
+
+def basket_summary(session: Session, *, actor: Actor) -> BasketSummary:
+    """The header's "N items | £0.00" for the actor's basket."""
+    items, total = session.execute(
+        select(
+            func.coalesce(func.sum(BasketLine.quantity), 0),
+            func.coalesce(
+                func.sum(
+                    BasketLine.quantity * (BasketLine.unit_price_pence + BasketLine.vat_pence)
+                ),
+                0,
+            ),
+        )
+        .join(Basket, Basket.id == BasketLine.basket_id)
+        .where(Basket.user_id == actor.user_id)
+    ).one()
+    return BasketSummary(items=int(items), total_pence=int(total))
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _basket(session: Session, actor: Actor) -> Basket | None:
+    return session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
+
+
+def _basket_for_centre(session: Session, actor: Actor, centre_id: int) -> Basket:
+    basket = _basket(session, actor)
+    if basket is None:
+        basket = Basket(user_id=actor.user_id, centre_id=centre_id, token=new_token())
+        session.add(basket)
+        session.flush()
+    elif basket.centre_id != centre_id:
+        if session.scalar(select(BasketLine.id).where(BasketLine.basket_id == basket.id)):
+            raise InvalidInput("Your basket holds another centre's items: check them out first.")
+        basket.centre_id = centre_id
+    return basket
+
+
+def refusal(session: Session, *, actor: Actor, certificate_id: int, product: str) -> str | None:
+    """Why this item cannot be ordered (already ordered, or in a basket), else None."""
+    if session.scalar(
+        select(OrderLine.id).where(
+            OrderLine.certificate_id == certificate_id,
+            OrderLine.product == product,
+            OrderLine.active,
+        )
+    ):
+        return f"This has already been ordered. {ONE_EACH}"
+    holder = session.scalar(
+        select(Basket.user_id)
+        .join(BasketLine, BasketLine.basket_id == Basket.id)
+        .where(BasketLine.certificate_id == certificate_id, BasketLine.product == product)
+    )
+    if holder == actor.user_id:
+        return "This is already in your basket."
+    if holder is not None:
+        return f"This is in a colleague's basket. {ONE_EACH}"
+    return None
+
+
+def order_form(session: Session, *, actor: Actor, certificate_id: int, product: str) -> OrderForm:
+    item = price_list().product(product)
+    certificate = visible_certificate(session, actor=actor, certificate_id=certificate_id)
+    return OrderForm(
+        certificate_id=certificate.id,
+        product=product,
+        product_name=item.name,
+        qualification_title=certificate.qualification.title,
+        reference=certificate.number,
+        price_pence=item.price_pence,
+        refused=refusal(session, actor=actor, certificate_id=certificate.id, product=product),
+    )
+
+
+def _reason(reason: str, other: str) -> str:
+    if reason not in REASONS:
+        raise InvalidInput("Choose the reason for the duplicate.")
+    if reason != "Other":
+        return reason
+    other = " ".join(other.split())
+    if not 3 <= len(other) <= 150:
+        raise InvalidInput("Say why in 3 to 150 characters.")
+    return f"Other: {other}"
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity != 1:
+        raise InvalidInput(f"One copy only. {ONE_EACH}")
+
+
+def add_to_basket(
+    session: Session,
+    *,
+    actor: Actor,
+    certificate_id: int,
+    product: str,
+    quantity: int,
+    reason: str,
+    other_reason: str = "",
+) -> BasketLine:
+    form = order_form(session, actor=actor, certificate_id=certificate_id, product=product)
+    if form.refused:
+        raise InvalidInput(form.refused)
+    _check_quantity(quantity)
+    centre_id = session.scalar(
+        select(Certificate.centre_id).where(Certificate.id == form.certificate_id)
+    )
+    basket = _basket_for_centre(session, actor, centre_id)
+    line = BasketLine(
+        basket_id=basket.id,
+        product=product,
+        certificate_id=form.certificate_id,
+        quantity=quantity,
+        reason=_reason(reason, other_reason),
+        unit_price_pence=form.price_pence,
+        vat_pence=vat_pence(form.price_pence),
+    )
+    session.add(line)
+    basket.token = new_token()
+    session.flush()
+    record_event(
+        session,
+        action="basket_line_added",
+        user_id=actor.user_id,
+        centre_id=centre_id,
+        target=f"certificate:{form.certificate_id}",
+        product=product,
+    )
+    return line
+
+
+def basket_rows(session: Session, *, actor: Actor) -> list[BasketRow]:
+    products = price_list().products
+    rows = session.execute(
+        select(
+            BasketLine.id,
+            BasketLine.product,
+            Qualification.title,
+            Certificate.number,
+            BasketLine.reason,
+            BasketLine.quantity,
+            BasketLine.unit_price_pence,
+            BasketLine.vat_pence,
+            BasketLine.certificate_id,
+        )
+        .join(Basket, Basket.id == BasketLine.basket_id)
+        .join(Certificate, Certificate.id == BasketLine.certificate_id)
+        .join(Qualification, Qualification.id == Certificate.qualification_id)
+        .where(Basket.user_id == actor.user_id)
+        .order_by(BasketLine.id)
+    ).all()
+    return [
+        BasketRow(row[0], row[1], products[row[1]].name, *row[2:])
+        for row in rows
+        if row[1] in products
+    ]
+
+
+def basket_token(session: Session, *, actor: Actor) -> str:
+    basket = _basket(session, actor)
+    return basket.token if basket else ""
+
+
+def _own_lines(session: Session, actor: Actor, line_ids: list[int]) -> Basket:
+    basket = _basket(session, actor)
+    owned = set(
+        session.scalars(select(BasketLine.id).where(BasketLine.basket_id == basket.id))
+        if basket
+        else []
+    )
+    if not set(line_ids) <= owned:
+        raise NotFound("That item is not in your basket.")
+    return basket
+
+
+def remove_basket_lines(session: Session, *, actor: Actor, line_ids: list[int]) -> int:
+    basket = _own_lines(session, actor, line_ids)
+    if not line_ids:
+        return 0
+    session.execute(delete(BasketLine).where(BasketLine.id.in_(line_ids)))
+    basket.token = new_token()
+    record_event(session, action="basket_lines_removed", user_id=actor.user_id, lines=len(line_ids))
+    return len(line_ids)
+
+
+def update_basket(session: Session, *, actor: Actor, quantities: dict[int, int]) -> None:
+    """Set quantities; 0 removes the item (one copy is the most that can be ordered)."""
+    if not quantities:
+        return
+    basket = _own_lines(session, actor, list(quantities))
+    for quantity in quantities.values():
+        if quantity != 0:
+            _check_quantity(quantity)
+    removed = [line_id for line_id, quantity in quantities.items() if quantity == 0]
+    if removed:
+        remove_basket_lines(session, actor=actor, line_ids=removed)
+    basket.token = new_token()

@@ -1,0 +1,357 @@
+"""Checkout: totals, placing an order (once, whatever the clicks), and the card
+provider's answer. Placing is one short transaction; the card provider is reached by
+the browser, never from inside a transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.addresses import (
+    AddressInput,
+    address_lines,
+    address_row,
+    check_address,
+    copy_row,
+    payer,
+)
+from core.audit import record_event
+from core.basket import ONE_EACH, BasketRow, basket_rows, new_token
+from core.certificates import visible_certificate
+from core.config import Settings, get_settings
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.models import (
+    Address,
+    Basket,
+    BasketLine,
+    Centre,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from core.payments import provider_for
+from core.payments.base import PaymentMethod, PaymentRequest
+from core.payments.opayo import OpayoForm
+from core.prices import PriceItem, price_list, vat_pence
+from core.users import Actor
+
+NO_SUCH_ORDER = "There is no order with that ID."
+INTERNATIONAL_NOTE = (
+    "International delivery shows as no charge here: a member of our team will contact "
+    "you to work out the delivery charge and arrange payment."
+)
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal_pence: int
+    delivery_pence: int
+    vat_pence: int
+
+    @property
+    def total_pence(self) -> int:
+        return self.subtotal_pence + self.delivery_pence + self.vat_pence
+
+
+@dataclass(frozen=True)
+class Checkout:
+    billing: AddressInput
+    delivery: AddressInput
+    delivery_option: str
+    payment_method: str
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: int
+    status: str
+    redirect_url: str | None = None
+
+
+def totals(rows: list[BasketRow], delivery: PriceItem | None = None) -> Totals:
+    """Sub Total, Delivery and VAT (per line, and on the delivery charge)."""
+    delivery_pence = delivery.price_pence if delivery else 0
+    return Totals(
+        subtotal_pence=sum(row.subtotal_pence for row in rows),
+        delivery_pence=delivery_pence,
+        vat_pence=sum(row.vat_pence for row in rows) + vat_pence(delivery_pence),
+    )
+
+
+def check_delivery_option(option: str, delivery: AddressInput) -> PriceItem:
+    item = price_list().delivery_option(option)
+    if item.international and delivery.in_uk:
+        raise InvalidInput("International delivery is for addresses outside the United Kingdom.")
+    if not item.international and not delivery.in_uk:
+        raise InvalidInput("For an address outside the United Kingdom choose International.")
+    return item
+
+
+def addresses_on_file(session: Session, *, actor: Actor) -> tuple[list[str], list[str]]:
+    """The actor's centre's billing and certificate delivery addresses, as lines."""
+    centre = session.get(Centre, actor.centre_id) if actor.centre_id else None
+    if centre is None:
+        return [], []
+    return address_lines(centre.billing_address), address_lines(centre.delivery_address)
+
+
+def _check_reference(reference: str) -> str:
+    reference = " ".join(reference.split())
+    if len(reference) > 100:
+        raise InvalidInput("Your reference holds at most 100 characters.")
+    return reference
+
+
+def _add_status(
+    session: Session, order: Order, status: str, note: str, user_id: int | None
+) -> None:
+    order.status = status
+    session.add(OrderEvent(order_id=order.id, status=status, note=note, user_id=user_id))
+    record_event(
+        session,
+        action="order_status_changed",
+        user_id=user_id,
+        centre_id=order.centre_id,
+        target=f"order:{order.id}",
+        status=status,
+    )
+
+
+def _release(session: Session, order: Order, status: str, note: str, user_id: int | None) -> None:
+    """End an order that did not go through: its items may be ordered again."""
+    session.execute(update(OrderLine).where(OrderLine.order_id == order.id).values(active=False))
+    _add_status(session, order, status, note, user_id)
+
+
+def _release_abandoned(session: Session, actor: Actor) -> None:
+    """Card payments this user never finished, replaced by this new checkout."""
+    abandoned = session.scalars(
+        select(Order).where(
+            Order.user_id == actor.user_id, Order.status == OrderStatus.AWAITING_PAYMENT
+        )
+    )
+    for order in abandoned:
+        note = "Card payment not completed; replaced by a new checkout."
+        _release(session, order, OrderStatus.CANCELLED, note, actor.user_id)
+
+
+def _remove_from_basket(session: Session, order: Order) -> None:
+    """Take the order's items out of its user's basket (one statement)."""
+    basket = session.scalar(select(Basket).where(Basket.user_id == order.user_id))
+    if basket is None:
+        return
+    ordered = select(OrderLine.product, OrderLine.certificate_id).where(
+        OrderLine.order_id == order.id
+    )
+    session.execute(
+        delete(BasketLine)
+        .where(
+            BasketLine.basket_id == basket.id,
+            tuple_(BasketLine.product, BasketLine.certificate_id).in_(ordered),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    basket.token = new_token()
+
+
+def _order_addresses(
+    session: Session, checkout: Checkout, centre_id: int
+) -> tuple[Address, Address]:
+    """Centre Credits: the centre's addresses on file, whatever was typed; card: typed."""
+    if checkout.payment_method != PaymentMethod.CREDITS:
+        return address_row(checkout.billing), address_row(checkout.delivery)
+    centre = session.get(Centre, centre_id)
+    if centre.billing_address is None or centre.delivery_address is None:
+        raise InvalidInput(
+            "Your centre has no billing or delivery address on file: pay by card, or ask "
+            "us to add them (see Support)."
+        )
+    return copy_row(centre.billing_address), copy_row(centre.delivery_address)
+
+
+def _checked(checkout: Checkout) -> tuple[Checkout, PriceItem]:
+    billing = check_address(checkout.billing, "Billing")
+    delivery = check_address(checkout.delivery, "Delivery")
+    option = check_delivery_option(checkout.delivery_option, delivery)
+    if checkout.payment_method not in tuple(PaymentMethod):
+        raise InvalidInput("Choose how to pay: Centre Credits or card.")
+    reference = _check_reference(checkout.reference)
+    checked = Checkout(
+        billing, delivery, checkout.delivery_option, checkout.payment_method, reference
+    )
+    return checked, option
+
+
+def _centre_of(session: Session, actor: Actor, rows: list[BasketRow]) -> int:
+    """Every item must still be the actor's to order (their centre may have changed)."""
+    centres = {
+        visible_certificate(session, actor=actor, certificate_id=row.certificate_id).centre_id
+        for row in rows
+    }
+    if len(centres) != 1:
+        raise InvalidInput("Your basket holds items of more than one centre.")
+    return centres.pop()
+
+
+def _payment_request(order: Order, checkout: Checkout, email: str) -> PaymentRequest:
+    return PaymentRequest(
+        order_id=order.id,
+        token=order.checkout_token,
+        amount_pence=order.total_pence,
+        description=f"Digital Certificates order {order.id}",
+        email=email,
+        billing=payer(checkout.billing),
+        delivery=payer(checkout.delivery),
+    )
+
+
+def _insert_order(session: Session, order: Order, rows: list[BasketRow]) -> None:
+    with session.begin_nested():
+        session.add(order)
+        session.flush()
+        session.add_all(
+            OrderLine(
+                order_id=order.id,
+                product=row.product,
+                certificate_id=row.certificate_id,
+                quantity=row.quantity,
+                reason=row.reason,
+                unit_price_pence=row.price_pence,
+                vat_pence=row.vat_each_pence,
+            )
+            for row in rows
+        )
+        session.flush()
+
+
+def _existing(session: Session, actor: Actor, token: str) -> Order | None:
+    return session.scalar(
+        select(Order).where(Order.checkout_token == token, Order.user_id == actor.user_id)
+    )
+
+
+def place_order(
+    session: Session,
+    *,
+    actor: Actor,
+    checkout: Checkout,
+    token: str,
+    settings: Settings | None = None,
+) -> PlacedOrder:
+    """Place the basket as an order. `token` is the basket's token when the page showed
+    it: placing with the same token again returns the same order."""
+    settings = settings or get_settings()
+    if (order := _existing(session, actor, token)) is not None:
+        return _placed(order, checkout, actor, settings)
+    basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
+    if basket is None or basket.token != token:
+        raise InvalidInput("Your basket changed since this page was drawn: check it and try again.")
+    rows = basket_rows(session, actor=actor)
+    if not rows:
+        raise InvalidInput("Your basket is empty.")
+    checkout, option = _checked(checkout)
+    centre_id = _centre_of(session, actor, rows)
+    billing, delivery = _order_addresses(session, checkout, centre_id)
+    money = totals(rows, option)
+    _release_abandoned(session, actor)
+    session.add_all([billing, delivery])
+    session.flush()
+    order = Order(
+        centre_id=centre_id,
+        user_id=actor.user_id,
+        reference=checkout.reference,
+        payment_provider=checkout.payment_method,
+        status=OrderStatus.AWAITING_PAYMENT,
+        delivery_option=option.name,
+        international=option.international,
+        subtotal_pence=money.subtotal_pence,
+        delivery_pence=money.delivery_pence,
+        vat_pence=money.vat_pence,
+        total_pence=money.total_pence,
+        total_products=sum(row.quantity for row in rows),
+        billing_address_id=billing.id,
+        delivery_address_id=delivery.id,
+        checkout_token=token,
+    )
+    try:
+        _insert_order(session, order, rows)
+    except IntegrityError as error:
+        if (order := _existing(session, actor, token)) is not None:
+            return _placed(order, checkout, actor, settings)
+        raise InvalidInput(
+            f"An item in your basket has already been ordered. {ONE_EACH}"
+        ) from error
+    return _start_payment(session, order, checkout, actor, settings)
+
+
+def _start_payment(
+    session: Session, order: Order, checkout: Checkout, actor: Actor, settings: Settings
+) -> PlacedOrder:
+    start = provider_for(order.payment_provider, settings).start(
+        _payment_request(order, checkout, actor.email)
+    )
+    if start.settled:
+        _add_status(
+            session, order, OrderStatus.PROCESSING_CREDITS, "Placed; invoiced later.", actor.user_id
+        )
+        _remove_from_basket(session, order)
+    else:
+        _add_status(
+            session,
+            order,
+            OrderStatus.AWAITING_PAYMENT,
+            "Sent to the card payment page.",
+            actor.user_id,
+        )
+    return PlacedOrder(order.id, order.status, start.redirect_url)
+
+
+def _placed(order: Order, checkout: Checkout, actor: Actor, settings: Settings) -> PlacedOrder:
+    """An order already placed with this token: the same answer again (a card payment
+    still waiting goes back to the payment page)."""
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        return PlacedOrder(order.id, order.status)
+    start = OpayoForm(settings).start(_payment_request(order, _checked(checkout)[0], actor.email))
+    return PlacedOrder(order.id, order.status, start.redirect_url)
+
+
+def settle_card_payment(
+    session: Session, *, actor: Actor, crypt: str, settings: Settings | None = None
+) -> Order:
+    """Apply the card provider's encrypted answer (once; a reload changes nothing)."""
+    answer = OpayoForm(settings or get_settings()).read_answer(crypt)
+    order = session.get(Order, answer.order_id, with_for_update=True)
+    if order is None or order.checkout_token != answer.token or order.user_id != actor.user_id:
+        raise NotFound(NO_SUCH_ORDER)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        return order
+    order.payment_detail = answer.detail
+    if answer.approved:
+        order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
+        _add_status(
+            session, order, OrderStatus.PROCESSING_CLEARED, "Card payment cleared.", actor.user_id
+        )
+        _remove_from_basket(session, order)
+    else:
+        _release(session, order, OrderStatus.PAYMENT_DECLINED, answer.detail, actor.user_id)
+        basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
+        basket.token = new_token()
+    return order
+
+
+def cancel_order(session: Session, *, actor: Actor, order_id: int, note: str) -> Order:
+    """Staff cancel an order; its items may be ordered again."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only our staff can cancel an order.")
+    order = session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        raise NotFound(NO_SUCH_ORDER)
+    if order.status == OrderStatus.CANCELLED:
+        return order
+    _release(session, order, OrderStatus.CANCELLED, note or "Cancelled by staff.", actor.user_id)
+    return order

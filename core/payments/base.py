@@ -1,0 +1,61 @@
+"""The payment interface: what a provider is asked, and how it answers."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class PaymentMethod(enum.StrEnum):
+    CREDITS = "Centre Credits"
+    CARD = "SagePay"
+
+
+@dataclass(frozen=True)
+class PayerAddress:
+    first_names: str
+    surname: str
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+    country_code: str
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    order_id: int
+    token: str
+    amount_pence: int
+    description: str
+    email: str
+    billing: PayerAddress
+    delivery: PayerAddress
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """What placing starts: settled at once (`redirect_url` None) or a trip to the
+    provider's page."""
+
+    settled: bool
+    redirect_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentAnswer:
+    """The provider's answer about one order."""
+
+    order_id: int
+    token: str
+    approved: bool
+    transaction_id: str
+    last4: str
+    detail: str
+
+
+class PaymentProvider(Protocol):
+    method: PaymentMethod
+
+    def start(self, request: PaymentRequest) -> PaymentStart: ...

@@ -1,0 +1,131 @@
+"""Card payments through Opayo (formerly SagePay) Form: the hosted payment page.
+
+The portal sends the browser to the provider with an encrypted request (the `Crypt`
+field: AES-128-CBC, PKCS#7 padding, key and IV the vendor's encryption password, hex
+with a leading '@'), and the provider sends the browser back to our SuccessURL or
+FailureURL with an encrypted answer. Only someone holding the password can write an
+answer, so the answer itself is the proof. The card number never reaches the portal.
+In test mode the provider is the local test gateway (core/payments/gateway.py).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from core.config import DEFAULT_OPAYO_PASSWORD, Settings
+from core.errors import InvalidInput
+from core.payments.base import (
+    PayerAddress,
+    PaymentAnswer,
+    PaymentMethod,
+    PaymentRequest,
+    PaymentStart,
+)
+
+PROTOCOL = "4.00"
+TEST_GATEWAY_PATH = "test-gateway"
+RETURN_PATH = "checkout"
+BAD_ANSWER = "The payment provider's answer could not be read; nothing was changed."
+
+
+def _cipher(password: str) -> Cipher:
+    key = password.encode()
+    return Cipher(algorithms.AES(key), modes.CBC(key))
+
+
+def encrypt(fields: dict[str, str], password: str) -> str:
+    plain = "&".join(f"{name}={value}" for name, value in fields.items()).encode()
+    padder = padding.PKCS7(128).padder()
+    encryptor = _cipher(password).encryptor()
+    sealed = encryptor.update(padder.update(plain) + padder.finalize()) + encryptor.finalize()
+    return "@" + sealed.hex().upper()
+
+
+def decrypt(crypt: str, password: str) -> dict[str, str]:
+    """The fields of an encrypted request or answer; InvalidInput if it is not one."""
+    try:
+        sealed = bytes.fromhex(crypt.removeprefix("@"))
+        decryptor = _cipher(password).decryptor()
+        unpadder = padding.PKCS7(128).unpadder()
+        padded = decryptor.update(sealed) + decryptor.finalize()
+        plain = (unpadder.update(padded) + unpadder.finalize()).decode()
+    except ValueError as error:
+        raise InvalidInput(BAD_ANSWER) from error
+    return dict(pair.split("=", 1) for pair in plain.split("&") if "=" in pair)
+
+
+def _clean(value: str) -> str:
+    """Form's fields are neither escaped nor encoded: keep '&' and '=' out of values."""
+    return value.replace("&", " and ").replace("=", " ")[:100]
+
+
+def _address_fields(prefix: str, address: PayerAddress) -> dict[str, str]:
+    return {
+        f"{prefix}Surname": address.surname,
+        f"{prefix}Firstnames": address.first_names,
+        f"{prefix}Address1": address.line1,
+        f"{prefix}Address2": address.line2,
+        f"{prefix}City": address.town,
+        f"{prefix}PostCode": address.postcode,
+        f"{prefix}Country": address.country_code,
+    }
+
+
+def vendor_tx_code(order_id: int, token: str) -> str:
+    return f"DC{order_id}-{token}"
+
+
+class OpayoForm:
+    method = PaymentMethod.CARD
+
+    def __init__(self, settings: Settings) -> None:
+        live = settings.payment_mode == "live"
+        if live and settings.opayo_encryption_password == DEFAULT_OPAYO_PASSWORD:
+            raise RuntimeError("PAYMENT_MODE=live needs OPAYO_ENCRYPTION_PASSWORD set")
+        base = settings.public_url.rstrip("/")
+        self.page_url = settings.opayo_form_url if live else f"{base}/{TEST_GATEWAY_PATH}"
+        self.return_url = f"{base}/{RETURN_PATH}"
+        self.vendor = settings.opayo_vendor
+        self.password = settings.opayo_encryption_password
+
+    def request_fields(self, request: PaymentRequest) -> dict[str, str]:
+        pounds, pence = divmod(request.amount_pence, 100)
+        fields = {
+            "VendorTxCode": vendor_tx_code(request.order_id, request.token),
+            "Amount": f"{pounds}.{pence:02d}",
+            "Currency": "GBP",
+            "Description": request.description,
+            "SuccessURL": self.return_url,
+            "FailureURL": self.return_url,
+            "CustomerEMail": request.email,
+            **_address_fields("Billing", request.billing),
+            **_address_fields("Delivery", request.delivery),
+        }
+        return {name: _clean(value) for name, value in fields.items()}
+
+    def start(self, request: PaymentRequest) -> PaymentStart:
+        query = {
+            "VPSProtocol": PROTOCOL,
+            "TxType": "PAYMENT",
+            "Vendor": self.vendor,
+            "Crypt": encrypt(self.request_fields(request), self.password),
+        }
+        return PaymentStart(settled=False, redirect_url=f"{self.page_url}?{urlencode(query)}")
+
+    def read_answer(self, crypt: str) -> PaymentAnswer:
+        fields = decrypt(crypt, self.password)
+        code = fields.get("VendorTxCode", "")
+        order_id, _, token = code.removeprefix("DC").partition("-")
+        if not order_id.isdigit() or not token:
+            raise InvalidInput(BAD_ANSWER)
+        return PaymentAnswer(
+            order_id=int(order_id),
+            token=token,
+            approved=fields.get("Status") == "OK",
+            transaction_id=fields.get("VPSTxId", "")[:64],
+            last4=fields.get("Last4Digits", "")[:4],
+            detail=fields.get("StatusDetail", "")[:300],
+        )

@@ -1,0 +1,155 @@
+import streamlit as st
+
+from core.addresses import AddressInput, check_address
+from core.basket import basket_rows, basket_token
+from core.checkout import (
+    INTERNATIONAL_NOTE,
+    Checkout,
+    addresses_on_file,
+    check_delivery_option,
+    place_order,
+    totals,
+)
+from core.errors import InvalidInput
+from core.payments.base import PaymentMethod
+from core.prices import price_list
+from ui.layout import as_text, page_title
+from ui.ordering import (
+    address_form,
+    address_text,
+    basket_frame,
+    go_to,
+    option_label,
+    order_placed,
+    payment_answer,
+    payment_label,
+    progress,
+    show_outcome,
+    totals_table,
+)
+from ui.services import current_actor, db
+
+CREDITS_NOTE = (
+    "Paying with **Centre Credits**? Then your centre's {what} address on file is used, "
+    "whatever you type here: {address}."
+)
+OPTIONS = price_list().delivery
+actor = current_actor()
+state = st.session_state
+
+
+def step_to(step: int) -> None:
+    state["checkout_step"] = step
+    state.pop("checkout_token", None)  # read again when Confirm is drawn
+
+
+page_title(
+    "Checkout",
+    "Five steps: check your **Basket**, give the **Billing** and **Delivery** addresses, "
+    "choose **Delivery Options**, then **Confirm** how you pay and place the order. "
+    "With Centre Credits your centre's addresses on file are used and the centre is "
+    "invoiced; with a card, the addresses you type are used.",
+)
+if "crypt" in st.query_params:
+    payment_answer(st.query_params["crypt"])
+if show_outcome():
+    st.stop()
+with db() as session:
+    rows = basket_rows(session, actor=actor)
+    billing_on_file, delivery_on_file = addresses_on_file(session, actor=actor)
+if not rows:
+    st.info("Your basket is empty.")
+    st.page_link("screens/basket.py", label="Basket", icon=":material/shopping_cart:")
+    st.stop()
+step = state.get("checkout_step", 1)
+progress(step)
+billing = state.get("checkout_billing", AddressInput())
+delivery = state.get("checkout_delivery", AddressInput())
+option = OPTIONS.get(state.get("checkout_option", ""))
+
+
+def next_step(check) -> None:
+    """Validate this step; on success move on."""
+    back, _, forward = st.columns([1, 4, 1])
+    if step > 1:
+        back.button("Back", icon=":material/arrow_back:", on_click=step_to, args=(step - 1,))
+    if forward.button("Next", type="primary", icon=":material/arrow_forward:", width="stretch"):
+        try:
+            check()
+        except InvalidInput as error:
+            st.error(error.message)
+            return
+        step_to(step + 1)
+        st.rerun()
+
+
+def keep(key: str, value) -> None:
+    state[key] = value
+
+
+if step == 1:
+    st.dataframe(basket_frame(rows), hide_index=True, width="stretch")
+    totals_table(totals(rows))
+    next_step(lambda: None)
+elif step == 2:
+    st.info(CREDITS_NOTE.format(what="billing", address=address_text(billing_on_file)))
+    typed = address_form("billing", billing)
+    next_step(lambda: keep("checkout_billing", check_address(typed, "Billing")))
+elif step == 3:
+    st.info(
+        CREDITS_NOTE.format(what="certificate delivery", address=address_text(delivery_on_file))
+    )
+    typed = address_form("delivery", delivery)
+    next_step(lambda: keep("checkout_delivery", check_address(typed, "Delivery")))
+elif step == 4:
+    keys = list(OPTIONS)
+    chosen = st.radio(
+        "Delivery option",
+        keys,
+        index=keys.index(option.key) if option else 0,
+        format_func=lambda key: option_label(OPTIONS[key]),
+    )
+    st.caption(INTERNATIONAL_NOTE)
+    next_step(lambda: keep("checkout_option", check_delivery_option(chosen, delivery).key))
+else:
+    method = st.radio(
+        "Payment method",
+        list(PaymentMethod),
+        format_func=payment_label,
+        horizontal=True,
+    )
+    reference = st.text_input(
+        "Your reference", max_chars=100, help="Shown as Transaction Reference in Orders."
+    )
+    st.dataframe(basket_frame(rows), hide_index=True, width="stretch")
+    money = totals(rows, option)
+    totals_table(money)
+    credits = method == PaymentMethod.CREDITS
+    left, right = st.columns(2)
+    left.markdown("**Billing:** " + address_text(billing_on_file if credits else billing.lines()))
+    right.markdown(
+        "**Delivery:** " + address_text(delivery_on_file if credits else delivery.lines())
+    )
+    st.markdown(f"**Delivery option:** {as_text(option.name)}")
+    if "checkout_token" not in state:
+        with db() as session:
+            state["checkout_token"] = basket_token(session, actor=actor)
+    back, _, place = st.columns([1, 4, 1])
+    back.button("Back", icon=":material/arrow_back:", on_click=step_to, args=(4,))
+    if place.button("Place order", type="primary", icon=":material/check:", width="stretch"):
+        try:
+            with db() as session:
+                placed = place_order(
+                    session,
+                    actor=actor,
+                    token=state["checkout_token"],
+                    checkout=Checkout(billing, delivery, option.key, method, reference),
+                )
+        except InvalidInput as error:
+            st.error(error.message)
+            st.stop()
+        if placed.redirect_url:
+            go_to(placed.redirect_url)
+            st.stop()
+        state.pop("checkout_token", None)
+        order_placed(placed.order_id, placed.status, option.international)

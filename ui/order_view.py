@@ -1,0 +1,64 @@
+"""One order: summary, lines, addresses, delivery option and status history. Reached
+by ?order=ID so that it can be bookmarked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.checkout import INTERNATIONAL_NOTE, Totals
+from core.orders import OrderDetails, get_order
+from core.text import uk_datetime
+from ui.layout import as_text
+from ui.ordering import address_text, order_lines_frame, totals_table
+from ui.services import current_actor, db
+
+
+def _back_to_orders() -> None:
+    st.query_params.pop("order", None)
+
+
+def _summary(order: OrderDetails) -> None:
+    st.subheader(f"Order {order.id}")
+    payment = order.provider + (f" · card ending {order.card_last4}" if order.card_last4 else "")
+    st.caption(
+        f"{as_text(order.status)} · placed {uk_datetime(order.created_at)} by "
+        f"{as_text(order.placed_by)} · {as_text(payment)}"
+        + (f" · transaction {as_text(order.transaction_id)}" if order.transaction_id else "")
+    )
+    st.markdown(f"**Your reference:** {as_text(order.reference) or '—'}")
+    if order.payment_detail and order.status != "Processing (Cleared payment)":
+        st.markdown(f"**Payment:** {as_text(order.payment_detail)}")
+
+
+def _history(order: OrderDetails) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "When": [uk_datetime(change.at) for change in order.history],
+            "Status": [change.status for change in order.history],
+            "Note": [change.note for change in order.history],
+        }
+    )
+
+
+def order_view(raw_id: str) -> None:
+    st.button("All orders", icon=":material/arrow_back:", on_click=_back_to_orders)
+    try:
+        with db() as session:
+            order = get_order(session, actor=current_actor(), order_id=int(raw_id))
+    except ValueError:
+        st.error("There is no order with that ID.")
+        return
+    _summary(order)
+    st.dataframe(order_lines_frame(order.lines), hide_index=True, width="stretch")
+    totals_table(Totals(order.subtotal_pence, order.delivery_pence, order.vat_pence))
+    billing, delivery = st.columns(2)
+    billing.markdown(f"**Billing address**  \n{address_text(order.billing)}")
+    delivery.markdown(
+        f"**Delivery address**  \n{address_text(order.delivery)}  \n"
+        f"**Delivery option:** {as_text(order.delivery_option)}"
+    )
+    if order.international:
+        st.info(INTERNATIONAL_NOTE, icon=":material/public:")
+    st.markdown("**Status history**")
+    st.dataframe(_history(order), hide_index=True, width="stretch")

@@ -1,0 +1,257 @@
+"""Ordering pieces shared by screens: the Document Reprint form, the basket's and an
+order's lines, totals, address forms and the redirect to the card payment page."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from core.addresses import AddressInput
+from core.basket import ONE_EACH, REASONS, BasketRow, add_to_basket, order_form
+from core.checkout import INTERNATIONAL_NOTE, Totals, settle_card_payment
+from core.countries import countries
+from core.errors import InvalidInput
+from core.mail import queue_email
+from core.models import OrderStatus
+from core.orders import OrderLineView, claim_confirmation
+from core.payments.base import PaymentMethod
+from core.prices import PriceItem
+from core.text import money
+from ui.layout import as_text
+from ui.services import current_actor, db
+
+ORDER = "certificate_order_open"
+BASKET_PAGE = "screens/basket.py"
+
+
+def open_order_form(certificate_id: int, product: str) -> None:
+    st.session_state[ORDER] = (certificate_id, product)
+
+
+def _close() -> None:
+    st.session_state.pop(ORDER, None)
+
+
+def _product_columns(rows) -> dict[str, list[str]]:
+    """The guide's Product cell (name, qualification title, reference, reason) as
+    columns: a grid cell holds one line."""
+    return {
+        "Product": [row.product_name for row in rows],
+        "Qualification Title": [row.qualification_title for row in rows],
+        "Reference": [row.reference for row in rows],
+        "Reason": [row.reason for row in rows],
+    }
+
+
+@st.dialog("Document Reprint", on_dismiss=_close)
+def order_dialog(certificate_id: int, product: str) -> None:
+    with db() as session:
+        form = order_form(
+            session, actor=current_actor(), certificate_id=certificate_id, product=product
+        )
+    st.markdown(f"**{form.product_name}** · {money(form.price_pence)} each")
+    st.text_input("Qualification Title", form.qualification_title, disabled=True)
+    st.text_input("Reference", form.reference, disabled=True)
+    if form.refused:
+        st.warning(form.refused, icon=":material/block:")
+        st.button("Close", key="order_close", on_click=_close)
+        return
+    st.caption(ONE_EACH)
+    copies = st.number_input("Number of copies", min_value=1, max_value=1, value=1)
+    reason = st.selectbox("Reason", REASONS, key="order_reason")
+    other = st.text_input("Other reason", max_chars=150) if reason == "Other" else ""
+    if st.button("Add to Cart", type="primary", icon=":material/add_shopping_cart:"):
+        try:
+            with db() as session:
+                add_to_basket(
+                    session,
+                    actor=current_actor(),
+                    certificate_id=certificate_id,
+                    product=product,
+                    quantity=int(copies),
+                    reason=reason,
+                    other_reason=other,
+                )
+        except InvalidInput as error:
+            st.error(error.message)
+            return
+        _close()
+        st.switch_page(BASKET_PAGE)
+
+
+def show_order_dialog() -> bool:
+    """Draw the Document Reprint form if it is open; True when it was."""
+    if (chosen := st.session_state.get(ORDER)) is None:
+        return False
+    order_dialog(*chosen)
+    return True
+
+
+def _money_columns(rows, subtotal, vat, gross) -> dict[str, list[str]]:
+    return {
+        "Quantity": [row.quantity for row in rows],
+        "Price": [money(row.price_pence) for row in rows],
+        "Sub Total": [money(subtotal(row)) for row in rows],
+        "VAT": [money(vat(row)) for row in rows],
+        "Gross": [money(gross(row)) for row in rows],
+    }
+
+
+def basket_frame(rows: list[BasketRow]) -> pd.DataFrame:
+    columns = _money_columns(
+        rows,
+        lambda r: r.subtotal_pence,
+        lambda r: r.vat_pence,
+        lambda r: r.gross_pence,
+    )
+    return pd.DataFrame({**_product_columns(rows), **columns})
+
+
+def order_lines_frame(lines: list[OrderLineView]) -> pd.DataFrame:
+    columns = _money_columns(
+        lines,
+        lambda r: r.quantity * r.price_pence,
+        lambda r: r.quantity * r.vat_each_pence,
+        lambda r: r.quantity * (r.price_pence + r.vat_each_pence),
+    )
+    return pd.DataFrame({**_product_columns(lines), **columns})
+
+
+def totals_table(money_totals: Totals) -> None:
+    rows = [
+        ("Sub Total", money_totals.subtotal_pence),
+        ("Delivery", money_totals.delivery_pence),
+        ("VAT", money_totals.vat_pence),
+        ("Total", money_totals.total_pence),
+    ]
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding:4px 32px 4px 0'>{label}</th>"
+        f"<td style='text-align:right;padding:4px 0'>{money(pence)}</td></tr>"
+        for label, pence in rows
+    )
+    _, right = st.columns([3, 1])
+    right.html(f"<table style='width:100%;border-collapse:collapse'>{cells}</table>")
+
+
+def address_form(prefix: str, saved: AddressInput) -> AddressInput:
+    """Address fields kept in session_state under `prefix` (so Back keeps them)."""
+    names = list(countries())
+    first, last = st.columns(2)
+    first_names = first.text_input("First names", saved.first_names, key=f"{prefix}_first")
+    surname = last.text_input("Surname", saved.surname, key=f"{prefix}_surname")
+    line1 = st.text_input("Address line 1", saved.line1, key=f"{prefix}_line1")
+    line2 = st.text_input("Address line 2 (optional)", saved.line2, key=f"{prefix}_line2")
+    town_col, postcode_col, country_col = st.columns(3)
+    return AddressInput(
+        first_names=first_names,
+        surname=surname,
+        line1=line1,
+        line2=line2,
+        town=town_col.text_input("Town or city", saved.town, key=f"{prefix}_town"),
+        postcode=postcode_col.text_input("Postcode", saved.postcode, key=f"{prefix}_postcode"),
+        country=country_col.selectbox(
+            "Country", names, index=names.index(saved.country), key=f"{prefix}_country"
+        ),
+    )
+
+
+def go_to(url: str) -> None:
+    """Send the browser to another address (the card provider's page)."""
+    st.html(
+        f"<script>window.location.assign({json.dumps(url)});</script>", unsafe_allow_javascript=True
+    )
+    st.link_button("Continue to the payment page", url, type="primary")
+
+
+def email_confirmation(order_id: int) -> None:
+    """The confirmation email, sent by the task engine (SMTP may be slow)."""
+    with db() as session:
+        email = claim_confirmation(session, actor=current_actor(), order_id=order_id)
+        if email is not None:
+            queue_email(session, to=email.to, subject=email.subject, body=email.body)
+
+
+STEPS = ("Basket", "Billing", "Delivery", "Delivery Options", "Confirm")
+
+
+def progress(step: int) -> None:
+    """The five steps of checkout, the current one marked."""
+    for number, (column, name) in enumerate(zip(st.columns(5), STEPS, strict=True), start=1):
+        if number < step:
+            column.markdown(f":green[:material/check_circle: {number} {name}]")
+        elif number == step:
+            column.markdown(f":blue-background[**{number} {name}**]")
+        else:
+            column.markdown(f":gray[{number} {name}]")
+    st.progress(step / len(STEPS))
+
+
+def address_text(lines: list[str]) -> str:
+    return ", ".join(as_text(line) for line in lines) if lines else "none on file"
+
+
+def option_label(item: PriceItem) -> str:
+    return f"{item.name} ({money(item.price_pence) if item.price_pence else 'no charge'})"
+
+
+def payment_label(method: str) -> str:
+    if method == PaymentMethod.CREDITS:
+        return "Centre Credits (invoiced later)"
+    return "SagePay (debit or credit card)"
+
+
+OUTCOME = "checkout_outcome"
+
+
+def order_placed(order_id: int, status: str, international: bool, detail: str = "") -> None:
+    """Send the confirmation, then draw the page again (so the header's basket is true)
+    with the outcome on it."""
+    if status != OrderStatus.PAYMENT_DECLINED:
+        email_confirmation(order_id)
+    st.session_state[OUTCOME] = (order_id, status, international, detail)
+    st.rerun()
+
+
+def payment_answer(crypt: str) -> None:
+    """The card provider sent the browser back with its answer."""
+    with db() as session:
+        order = settle_card_payment(session, actor=current_actor(), crypt=crypt)
+    st.query_params.clear()
+    order_placed(order.id, order.status, order.international, order.payment_detail)
+
+
+def start_checkout() -> None:
+    """From the basket: a new checkout, at step 1, without the last one's outcome."""
+    st.session_state["checkout_step"] = 1
+    st.session_state.pop(OUTCOME, None)
+    st.switch_page("screens/checkout.py")
+
+
+def show_outcome() -> bool:
+    """The outcome of placing an order or of a card payment (kept until the next
+    checkout, so that any rerun still shows it); True if shown."""
+    if (outcome := st.session_state.get(OUTCOME)) is None:
+        return False
+    order_id, status, international, detail = outcome
+    if status == OrderStatus.PAYMENT_DECLINED:
+        st.error(
+            f"Your card payment was declined: {as_text(detail)} Your basket is as it was: "
+            "try again, or pay another way."
+        )
+        st.page_link(BASKET_PAGE, label="Back to the basket", icon=":material/arrow_back:")
+        return True
+    st.success(
+        f"Thank you: order {order_id} is placed ({status}). A confirmation email is on its way.",
+        icon=":material/check_circle:",
+    )
+    if international:
+        st.info(INTERNATIONAL_NOTE)
+    st.page_link(
+        "screens/orders.py",
+        label="See the order",
+        query_params={"order": order_id},
+        icon=":material/receipt_long:",
+    )
+    return True
