@@ -11,10 +11,10 @@ from tests.factories import make_candidate, make_centre, make_certificate, make_
 
 SCREEN = "screens/search.py"
 RESULT_COLUMNS = [
+    "Surname",
+    "First Name",
     "Certificate Number",
     "Candidate ID",
-    "First Name",
-    "Surname",
     "Qualification",
     "Issue Date",
 ]
@@ -75,6 +75,18 @@ def test_criteria_survive_going_to_another_page_and_back(people):
     app.switch_page(SCREEN).run()
     assert by_label(app.text_input, "Surname").value == "obri"
     assert "Found total 12 records" in texts(app)
+
+
+def test_address_and_page_size_survive_going_to_another_page_and_back(people):
+    app = _search(signed_in_app(people["user"], SCREEN), surname="obri")
+    app.selectbox(key="search_per_page_choice").set_value(25).run()
+    assert "View 25 records" in texts(app)
+    app.switch_page("screens/home.py").run()
+    app.query_params.clear()  # as the menu leaves the address in a browser
+    app.switch_page(SCREEN).run()
+    assert app.query_params["surname"] in ("obri", ["obri"])
+    assert "Page 1 of 1 | View 25 records | Found total 12 records" in texts(app)
+    assert app.selectbox(key="search_per_page_choice").value == 25
 
 
 def test_a_shared_link_runs_its_search(people):

@@ -15,6 +15,11 @@ from ui.services import current_actor, db
 from ui.tables import batch_certificates_frame
 
 
+def open_batch(batch_id: int) -> None:
+    """Show a batch in this browser tab, at its own address (?batch=ID)."""
+    st.query_params["batch"] = str(batch_id)
+
+
 def _back_to_batches() -> None:
     st.query_params.pop("batch", None)
 

@@ -29,6 +29,11 @@ def page_style() -> None:
     st.html(_STYLE)
 
 
+def is_phone() -> bool:
+    """A phone's browser (its user agent says "Mobi"): fold what fills a small screen."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
 def header() -> None:
     """Name, active centre and basket, across the top of every signed-in page."""
     actor = current_actor()

@@ -3,6 +3,8 @@ previous/next and 10/25/50/100 records per page. State lives under the table's k
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -22,38 +24,47 @@ def _step(key: str, page: int) -> None:
     st.session_state[f"{key}_page"] = page
 
 
+def _choose_page_size(key: str) -> None:
+    """Keep the choice under a key of our own: Streamlit forgets a widget's value when
+    the user visits a page without it."""
+    st.session_state[f"{key}_per_page"] = st.session_state[f"{key}_per_page_choice"]
+    reset_to_first_page(key)
+
+
 def pager(key: str, result: Page, *, position: str = "top") -> None:
     """Draw the pager for `result` (call it above and below a table)."""
     st.session_state[f"{key}_page"] = result.page
-    back, summary, forward, size = st.columns([1, 6, 1, 2], vertical_alignment="center")
-    back.button(
-        "‹",
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.button(
+        "Previous",
         key=f"{key}_prev_{position}",
+        icon=":material/chevron_left:",
         disabled=result.page <= 1,
         help="Previous page",
         on_click=_step,
         args=(key, result.page - 1),
-        width="stretch",
     )
-    summary.markdown(result.summary)
-    forward.button(
-        "›",
+    row.markdown(result.summary, width="content")
+    row.button(
+        "Next",
         key=f"{key}_next_{position}",
+        icon=":material/chevron_right:",
         disabled=result.page >= result.pages,
         help="Next page",
         on_click=_step,
         args=(key, result.page + 1),
-        width="stretch",
     )
     if position == "top":
-        size.selectbox(
+        st.session_state.setdefault(f"{key}_per_page_choice", result.per_page)
+        row.selectbox(
             "Records per page",
             PAGE_SIZES,
-            key=f"{key}_per_page",
+            key=f"{key}_per_page_choice",
             label_visibility="collapsed",
-            on_change=reset_to_first_page,
+            on_change=_choose_page_size,
             args=(key,),
             format_func=lambda n: f"View {n}",
+            width=110,
         )
 
 
@@ -67,6 +78,14 @@ def selected_ids(key: str, ids: list[int]) -> list[int]:
     return [ids[position] for position in rows if position < len(ids)]
 
 
+def _opened_id(key: str, ids: list[int], column: str) -> int | None:
+    """The id of the row whose cell in `column` was clicked, if any."""
+    state = st.session_state.get(key)
+    cells = state["selection"].get("cells", []) if state else []
+    rows = [row for row, name in cells if name == column and row < len(ids)]
+    return ids[rows[0]] if rows else None
+
+
 def paged_table(
     key: str,
     result: Page,
@@ -75,19 +94,29 @@ def paged_table(
     version: object = "",
     multi: bool = True,
     column_config: dict | None = None,
+    open_column: str | None = None,
+    on_open: Callable[[int], None] | None = None,
 ) -> list[int]:
     """The rows of one page as a table with tick boxes, the pager under it; returns the
     ids of the ticked rows. The key holds the page (and `version`, e.g. the filters) so
-    that ticks never carry over to other rows."""
+    that ticks never carry over to other rows. With `open_column`, a click on a cell of
+    that column calls `on_open` with the row's id, in the same browser tab."""
     table_key = f"{key}_table_{result.page}_{result.per_page}" + (f"_{version}" if version else "")
+    ids = [row.id for row in result.rows]
+    modes = ["multi-row" if multi else "single-row"] + (["single-cell"] if open_column else [])
     st.dataframe(
         frame,
         column_config=column_config,
         hide_index=True,
         on_select="rerun",
-        selection_mode="multi-row" if multi else "single-row",
+        selection_mode=modes,
         key=table_key,
         width="stretch",
+        height="content",
     )
-    pager(key, result, position="bottom")
-    return selected_ids(table_key, [row.id for row in result.rows])
+    if open_column and on_open and (opened := _opened_id(table_key, ids, open_column)):
+        on_open(opened)  # the table is not drawn on the next run, so its click is let go
+        st.rerun()
+    if result.pages > 1:
+        pager(key, result, position="bottom")
+    return selected_ids(table_key, ids)

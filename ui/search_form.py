@@ -37,9 +37,13 @@ def _to_url(criteria: SearchCriteria) -> None:
 
 def saved_criteria() -> SearchCriteria | None:
     """The last search of this session, or the one a shared link carries."""
-    if SAVED not in st.session_state and (from_url := _from_url()) is not None:
+    from_url = _from_url()
+    if SAVED not in st.session_state and from_url is not None:
         st.session_state[SAVED] = from_url
-    return st.session_state.get(SAVED)
+    criteria = st.session_state.get(SAVED)
+    if criteria is not None and criteria != from_url:
+        _to_url(criteria)  # back from another page, whose address held no search
+    return criteria
 
 
 def clear() -> None:
