@@ -10,6 +10,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
@@ -34,6 +35,8 @@ def send_email(
     settings = settings or get_settings()
     row = OutboxEmail(to_address=to, subject=subject, body=body)
     session.add(row)
+    if not settings.is_production:
+        log.info("email to %s: %s\n%s", to, subject, body)  # development: read it here
     if not settings.smtp_host:
         row.status = "outbox"
         return row
@@ -50,3 +53,15 @@ def send_email(
     else:
         row.status, row.sent_at = "sent", utcnow()
     return row
+
+
+def latest_emails(session: Session, *, limit: int = 5) -> list[OutboxEmail]:
+    """The most recent emails of the outbox, newest first (`python -m core.cli outbox`)."""
+    return list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(limit)))
+
+
+def describe_email(email: OutboxEmail) -> str:
+    return (
+        f"#{email.id} {email.created_at:%d/%m/%Y %H:%M} [{email.status}]\n"
+        f"To: {email.to_address}\nSubject: {email.subject}\n\n{email.body}"
+    )

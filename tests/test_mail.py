@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
-from core import auth
-from core.config import get_settings
+from core import auth, cli
+from core.config import get_settings, load_settings
+from core.db import session_scope
 from core.mail import send_email
 from tests.factories import make_user
 from tests.smtp import smtp_server
@@ -42,3 +44,27 @@ def test_reset_link_arrives_by_smtp(session):
     (message,) = inbox
     assert message["To"] == user.email
     assert "http://localhost:8501/reset-password?token=" in message.get_content()
+
+
+def test_in_development_every_email_is_also_in_the_server_log(session, caplog):
+    with caplog.at_level(logging.INFO, logger="core.mail"):
+        send_email(session, to="new@fanshaws.example", subject="Welcome", body="Link: http://x/1")
+    assert "new@fanshaws.example" in caplog.text and "Link: http://x/1" in caplog.text
+
+
+def test_in_production_email_bodies_stay_out_of_the_log(session, caplog):
+    settings = load_settings({"APP_ENV": "production", "SECRET_KEY": "x" * 40})
+    with caplog.at_level(logging.INFO, logger="core.mail"):
+        send_email(session, to="a@b.example", subject="S", body="secret link", settings=settings)
+    assert "secret link" not in caplog.text
+
+
+def test_cli_outbox_prints_the_latest_emails_oldest_first(db_url, capsys):
+    with session_scope(db_url) as session:
+        for number in range(7):
+            send_email(session, to=f"user{number}@fanshaws.example", subject="S", body=f"B{number}")
+    assert cli.main(["outbox", "--limit", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "user4@" not in printed
+    assert printed.index("To: user5@fanshaws.example") < printed.index("user6@fanshaws.example")
+    assert "B6" in printed

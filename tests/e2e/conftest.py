@@ -49,12 +49,18 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 90)
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_database(tmp_path_factory) -> str:
+    """The throwaway database the live server uses (for `python -m core.cli` beside it)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'portal.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, live_database) -> Iterator[str]:
     """`make run` exactly as a user runs it, on a throwaway database."""
     port = _free_port()
-    database = tmp_path_factory.mktemp("e2e") / "portal.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PORT": str(port)}
-    env.pop("TEST_DATABASE_URL", None)
+    env = {**os.environ, "DATABASE_URL": live_database, "PORT": str(port)}
+    for name in ("TEST_DATABASE_URL", "PUBLIC_URL"):
+        env.pop(name, None)
     log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
