@@ -8,13 +8,13 @@ import datetime as dt
 import io
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select
+from sqlalchemy import CompoundSelect, Select, select, union_all
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
 from core.certificates import CertificateRow, certificate_rows_query, to_certificate_row
 from core.errors import InvalidInput
-from core.models import Centre, Certificate
+from core.models import Centre, Certificate, CertificateNamePart
 from core.paging import Page, paginate
 from core.text import parse_date_of_birth, prefix_upper_bound, safe_csv_cell, search_key, uk_date
 from core.users import Actor
@@ -55,7 +55,27 @@ def _prefix(column, text: str):
     return (column >= text) & (column < prefix_upper_bound(text))
 
 
-def _conditions(criteria: SearchCriteria) -> list:
+def _surname_matches(key: str, centre_id: int | None) -> CompoundSelect:
+    """Ids of certificates whose surname, or a later part of it, starts with `key`: two
+    index ranges (Nowak-Łukasiewicz is found by "nowak" and by "lukas")."""
+    whole = select(Certificate.id).where(_prefix(Certificate.surname_key, key))
+    part = select(CertificateNamePart.certificate_id).where(
+        _prefix(CertificateNamePart.part_key, key)
+    )
+    if centre_id is not None:
+        whole = whole.where(Certificate.centre_id == centre_id)
+        part = part.where(CertificateNamePart.centre_id == centre_id)
+    return union_all(whole, part)
+
+
+def _name_key(text: str) -> str:
+    key = search_key(text)
+    if not key:
+        raise InvalidInput("Names need at least one letter or digit.")
+    return key
+
+
+def _conditions(criteria: SearchCriteria, centre_id: int | None) -> list:
     conditions = []
     number = criteria.certificate_number.strip().upper()
     if number:
@@ -63,15 +83,11 @@ def _conditions(criteria: SearchCriteria) -> list:
     candidate = criteria.candidate_id.strip()
     if candidate:
         conditions.append(_prefix(Certificate.candidate_number, candidate))
-    for column, text in (
-        (Certificate.first_name_key, criteria.first_name),
-        (Certificate.surname_key, criteria.surname),
-    ):
-        if text.strip():
-            key = search_key(text)
-            if not key:
-                raise InvalidInput("Names need at least one letter or digit.")
-            conditions.append(_prefix(column, key))
+    if criteria.first_name.strip():
+        conditions.append(_prefix(Certificate.first_name_key, _name_key(criteria.first_name)))
+    if criteria.surname.strip():
+        matches = _surname_matches(_name_key(criteria.surname), centre_id)
+        conditions.append(Certificate.id.in_(matches))
     if criteria.date_of_birth.strip():
         conditions.append(Certificate.birth_date == parse_date_of_birth(criteria.date_of_birth))
     return conditions
@@ -80,11 +96,10 @@ def _conditions(criteria: SearchCriteria) -> list:
 def _search_query(actor: Actor, criteria: SearchCriteria) -> Select:
     if criteria.is_empty():
         raise InvalidInput(ASK_FOR_A_CRITERION)
-    query = certificate_rows_query().where(*_conditions(criteria))
-    if not actor.is_staff:
-        query = query.where(Certificate.centre_id == actor.centre_id)
-    elif criteria.centre_id is not None:
-        query = query.where(Certificate.centre_id == criteria.centre_id)
+    centre_id = criteria.centre_id if actor.is_staff else actor.centre_id
+    query = certificate_rows_query().where(*_conditions(criteria, centre_id))
+    if centre_id is not None or not actor.is_staff:
+        query = query.where(Certificate.centre_id == centre_id)
     return query.order_by(Certificate.surname_key, Certificate.first_name_key, Certificate.id)
 
 

@@ -19,6 +19,14 @@ def search_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", unidecode(name or "").lower())
 
 
+def later_name_parts(name: str) -> list[str]:
+    """The search keys of a surname's parts after the first, split at spaces and hyphens
+    (Nowak-Łukasiewicz -> [lukasiewicz]; van der Berg -> [der, berg]; O'Brien -> [])."""
+    parts = [search_key(part) for part in re.split(r"[\s\-\u2010-\u2015]+", name or "")]
+    keys = [part for part in parts if part]
+    return list(dict.fromkeys(keys[1:]))
+
+
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest key greater than every key that starts with `prefix` (for a range)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -113,6 +113,17 @@ def test_profile_switches_the_active_centre(coordinator, db_url):
         assert session.get(User, coordinator.id).active_centre_id == northgate
 
 
+def test_header_shows_the_new_centre_as_soon_as_it_is_saved(coordinator, db_url):
+    with session_scope(db_url) as session:
+        northgate = session.scalar(select(Centre.id).where(Centre.name == "Northgate College"))
+    app = signed_in_app(coordinator, "screens/profile.py")
+    by_label(app.selectbox, "Centre").set_value(northgate)
+    app.button(key="profile_save_details").click().run()
+    header = [element.value for element in app.markdown if " · " in element.value]
+    assert header == ["**John McNabhan** · Northgate College"]
+    assert "Personal details saved." in texts(app)
+
+
 def test_profile_password_change_needs_the_current_password(coordinator):
     app = signed_in_app(coordinator, "screens/profile.py")
     by_label(app.text_input, "Current password").input("not-it-at-all")

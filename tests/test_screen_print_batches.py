@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.batches import BatchFilters
 from core.db import session_scope
 from core.jobs import run_pending_jobs
-from core.models import Certificate
+from core.models import Centre, Certificate, PrintBatch
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_batch, make_candidate, make_centre, make_certificate, make_user
 
@@ -185,3 +185,22 @@ def test_pager_buttons_have_names_a_screen_reader_says(fanshaws):
     labels = {button.label for button in app.button}
     assert {"Previous", "Next"} <= labels
     assert not {"‹", "›"} & labels
+
+
+def test_candidate_email_banner_is_for_the_user_who_asked_until_dismissed(fanshaws, db_url):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    app.session_state[f"batches_table_1_10_{hash(BatchFilters())}"] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}
+    }
+    app.run()
+    by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
+    by_label(app.button, "Submit").click().run()
+    run_pending_jobs()
+    app.run()
+    assert [banner.value for banner in app.success if "sent" in banner.value]
+    with session_scope(db_url) as session:
+        centre = session.get(Centre, session.get(PrintBatch, fanshaws["newest"]).centre_id)
+        colleague = make_user(session, email="user@fanshaws.example", centres=(centre,))
+    assert not signed_in_app(colleague, SCREEN).success
+    by_label(app.button, "Dismiss").click().run()
+    assert not app.success
