@@ -44,6 +44,10 @@ class Settings:
     smtp_starttls: bool = _setting(False, "use STARTTLS on the SMTP connection")
     mail_from: str = _setting("certificates@imi.example", "sender address of every email")
     content_dir: str = _setting(str(ROOT / "data" / "content"), "folder of support.md and faq.toml")
+    logo_path: str = _setting(
+        str(ROOT / "data" / "logo.svg"),
+        "the awarding body's logo (an image file), in the header and on the sign-in page",
+    )
     worker_threads: int = _setting(1, "job worker threads inside each app process (0: none)")
     log_level: str = _setting("INFO", "server log level")
 

@@ -4,8 +4,7 @@ from ui.layout import page_title
 
 page_title(
     "Document Downloads",
-    "Exported zip files of certificate PDFs: Pending while they are made, Finished when "
-    "ready, Expired 24 hours after they were generated.",
+    "Exporting certificates as PDF files is not available yet; exported files will be listed here.",
 )
 st.info(
     "Exporting certificates as PDF files is not available yet. Until it is, the document "

@@ -17,7 +17,7 @@ page_title(
     "First Name, Surname and date of birth. Names match from their start, whatever the "
     "case or accents (*obri* finds O'Brien, *sian* finds Siân); numbers match exactly or "
     "from their start. Date of birth: 30-September-1981, 30/09/1981 or 1981-09-30. "
-    "Tick a result for its document card, to order a duplicate or to report a problem. "
+    "Tick a result for its document card or to report a problem. "
     "**Export CSV** saves every result, not only this page. The address of this page "
     "keeps your search, so you can bookmark or share it.",
 )
@@ -48,7 +48,7 @@ chosen = paged_table(
 if chosen:
     certificate_actions(chosen[0], key="search_actions")
 else:
-    st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
+    st.caption("Tick a certificate for its details and actions.")
 
 
 def export() -> bytes:

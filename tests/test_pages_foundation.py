@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.auth import RESET_REQUESTED, SIGN_IN_FAILED
+from core.content import faq
 from core.db import session_scope
 from core.models import Centre, OutboxEmail, Role, User
 from tests.apptest import by_label, signed_in_app, signed_out_app, texts
@@ -138,6 +139,23 @@ def test_support_and_faq_come_from_the_content_files(coordinator):
     assert "cas@imi.example" in support
     faq = signed_in_app(coordinator, "screens/faq.py")
     assert any("first time" in expander.label for expander in faq.expander)
+
+
+def _screens_not_available_yet(user: User) -> list[str]:
+    """Screens in the menu whose page says the feature is not available yet."""
+    return [
+        screen.title
+        for screen in SIGNED_IN
+        if screen.title != "Logout"
+        and "not available yet" in texts(signed_in_app(user, screen.path))
+    ]
+
+
+def test_every_faq_answer_names_only_screens_that_work(coordinator):
+    waiting = _screens_not_available_yet(coordinator)
+    for item in faq():
+        named = [title for title in waiting if title in f"{item.question} {item.answer}"]
+        assert named == [], f"FAQ “{item.question}” names {named}, not available yet"
 
 
 def test_every_page_has_a_help_section(coordinator):

@@ -67,4 +67,4 @@ def batch_view(raw_id: str) -> None:
                 icon=":material/construction:",
             )
     else:
-        st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
+        st.caption("Tick a certificate for its details and actions.")

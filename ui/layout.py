@@ -6,6 +6,7 @@ import html
 
 import streamlit as st
 
+from core.config import get_settings
 from core.orders import basket_summary
 from core.text import money
 from ui.services import current_actor, db
@@ -27,6 +28,12 @@ div.block-container {padding-top: 3.5rem;}
 
 def page_style() -> None:
     st.html(_STYLE)
+
+
+def logo() -> None:
+    """The awarding body's logo in the top left corner of every page, signed in or not;
+    it leads to Home."""
+    st.logo(get_settings().logo_path, size="large")
 
 
 def is_phone() -> bool:
