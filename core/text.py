@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -19,12 +20,13 @@ def search_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", unidecode(name or "").lower())
 
 
-def later_name_parts(name: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def later_name_parts(name: str) -> tuple[str, ...]:
     """The search keys of a surname's parts after the first, split at spaces and hyphens
-    (Nowak-Łukasiewicz -> [lukasiewicz]; van der Berg -> [der, berg]; O'Brien -> [])."""
+    (Nowak-Łukasiewicz -> (lukasiewicz,); van der Berg -> (der, berg); O'Brien -> ())."""
     parts = [search_key(part) for part in re.split(r"[\s\-\u2010-\u2015]+", name or "")]
     keys = [part for part in parts if part]
-    return list(dict.fromkeys(keys[1:]))
+    return tuple(dict.fromkeys(keys[1:]))
 
 
 def prefix_upper_bound(prefix: str) -> str:

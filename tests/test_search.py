@@ -19,6 +19,7 @@ from core.search import (
     search_certificates,
     search_csv,
 )
+from core.text import later_name_parts
 from tests.factories import make_actor, make_candidate, make_centre, make_certificate
 
 PEOPLE = [
@@ -75,6 +76,20 @@ def test_names_match_by_prefix_ignoring_case_accents_and_apostrophes(
     session, coordinator, criteria, expected
 ):
     assert _surnames(session, coordinator, **criteria) == expected
+
+
+@pytest.mark.parametrize(
+    ("surname", "parts"),
+    [
+        ("Nowak-Łukasiewicz", ("lukasiewicz",)),
+        ("van der Berg", ("der", "berg")),
+        ("Smith – Jones", ("jones",)),
+        ("O'Brien", ()),
+        ("", ()),
+    ],
+)
+def test_surnames_split_into_later_parts_at_spaces_and_hyphens(surname, parts):
+    assert later_name_parts(surname) == parts
 
 
 def test_certificate_number_matches_exactly_or_by_prefix(session, fanshaws, coordinator):
