@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.search import SearchCriteria
 from core.text import DATE_FORMS_HELP
+from ui.layout import is_phone
 
 SAVED = "search_criteria"
 TEXT_FIELDS = {
@@ -53,6 +54,18 @@ def clear() -> None:
     st.query_params.clear()
 
 
+def _form_box(saved: SearchCriteria):
+    """On a phone with results on screen the form folds away, so the results come first."""
+    if saved.is_empty() or not is_phone():
+        return st.container()
+    typed = [
+        f"{label} {getattr(saved, name)}"
+        for name, (label, _) in TEXT_FIELDS.items()
+        if getattr(saved, name)
+    ]
+    return st.expander(f"Search: {', '.join(typed)}", icon=":material/search:")
+
+
 def search_form(centres: dict[int, str] | None) -> SearchCriteria | None:
     """Draw the form (with the saved criteria filled in); returns new criteria when the
     user presses Search, else None."""
@@ -61,7 +74,7 @@ def search_form(centres: dict[int, str] | None) -> SearchCriteria | None:
         st.session_state.setdefault(
             f"search_{name}", value or (ALL_CENTRES if name == "centre_id" else "")
         )
-    with st.form("search_form"):
+    with _form_box(saved), st.form("search_form"):
         columns = st.columns(5)
         for column, (name, (label, _)) in zip(columns, TEXT_FIELDS.items(), strict=True):
             help_text = f"For example {DATE_FORMS_HELP}." if name == "date_of_birth" else None
