@@ -61,8 +61,8 @@ def batches_frame(rows: list[BatchRow]) -> pd.DataFrame:
     """The guide's columns, those that matter first (a phone shows only the first few)."""
     return pd.DataFrame(
         {
-            "ID": [row.id for row in rows],
             "Actions": ["View"] * len(rows),
+            "ID": [row.id for row in rows],
             "Status": [row.status for row in rows],
             "Started": [row.started_at for row in rows],
             "Records": [row.records for row in rows],
@@ -116,8 +116,8 @@ def batch_table() -> None:
         batches_frame(result.rows),
         version=hash(filters),
         column_config={
-            "ID": st.column_config.NumberColumn(format="%d"),
             "Actions": st.column_config.TextColumn(help="Click View to open the batch"),
+            "ID": st.column_config.NumberColumn(format="%d"),
             "Started": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
             "Finished": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
         },

@@ -48,8 +48,8 @@ def test_batches_are_listed_newest_first_with_the_guide_pager(fanshaws):
     assert "Page 1 of 2 | View 10 records | Found total 12 records" in texts(app)
     assert _table(app)["ID"].iloc[0] == fanshaws["newest"]
     assert list(_table(app).columns) == [
-        "ID",
         "Actions",
+        "ID",
         "Status",
         "Started",
         "Records",
