@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, fields
 
-from sqlalchemy import CompoundSelect, Select, select, union_all
+from sqlalchemy import CompoundSelect, Select, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -55,16 +55,25 @@ def _prefix(column, text: str):
     return (column >= text) & (column < prefix_upper_bound(text))
 
 
+def _scoped_prefix(centre_column, column, centre_id: int | None, text: str):
+    """A prefix range; within one centre written on (centre, column) pairs, which only
+    the index led by the centre can serve (PostgreSQL otherwise took the all-centres
+    index and filtered out every other centre's rows)."""
+    if centre_id is None:
+        return _prefix(column, text)
+    pair = tuple_(centre_column, column)
+    return (pair >= (centre_id, text)) & (pair < (centre_id, prefix_upper_bound(text)))
+
+
 def _surname_matches(key: str, centre_id: int | None) -> CompoundSelect:
     """Ids of certificates whose surname, or a later part of it, starts with `key`: two
     index ranges (Nowak-Łukasiewicz is found by "nowak" and by "lukas")."""
-    whole = select(Certificate.id).where(_prefix(Certificate.surname_key, key))
-    part = select(CertificateNamePart.certificate_id).where(
-        _prefix(CertificateNamePart.part_key, key)
+    whole = select(Certificate.id).where(
+        _scoped_prefix(Certificate.centre_id, Certificate.surname_key, centre_id, key)
     )
-    if centre_id is not None:
-        whole = whole.where(Certificate.centre_id == centre_id)
-        part = part.where(CertificateNamePart.centre_id == centre_id)
+    part = select(CertificateNamePart.certificate_id).where(
+        _scoped_prefix(CertificateNamePart.centre_id, CertificateNamePart.part_key, centre_id, key)
+    )
     return union_all(whole, part)
 
 
