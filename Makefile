@@ -3,45 +3,54 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-STAMP := $(VENV)/.installed
+# Email links point at the port the app serves on, unless PUBLIC_URL says otherwise.
+PUBLIC_URL ?= http://localhost:$(PORT)
+RUNTIME := $(VENV)/.installed-runtime
+TOOLS := $(VENV)/.installed
 
 .PHONY: run test lint format seed-demo worker browser clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# `make run` installs what the app needs; `make test` adds the test tools on top.
+$(RUNTIME): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(RUNTIME)
 
-# Debian's chromium for the browser tests; playwright never downloads its own browser.
+$(TOOLS): $(RUNTIME) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(TOOLS)
+
+# Debian's chromium for the browser tests; playwright never downloads a browser.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The app and a Huey consumer (Procfile), started and stopped together by honcho.
-run: $(STAMP)
+# The app and a Huey consumer (Procfile), started and stopped together by honcho; both
+# get PUBLIC_URL (email links, and the verification address printed in every PDF).
+run: $(RUNTIME)
 	$(BIN)/python -m core.cli migrate
 	$(BIN)/python -m core.cli seed-demo --if-empty
-	$(BIN)/honcho start --port $(PORT)
+	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/honcho start --port $(PORT)
 
-test: $(STAMP) browser
+test: $(TOOLS) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 -q
 
-lint: $(STAMP)
+lint: $(TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(TOOLS)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-seed-demo: $(STAMP)
+seed-demo: $(RUNTIME)
 	$(BIN)/python -m core.cli seed-demo
 
-worker: $(STAMP)
+worker: $(RUNTIME)
 	$(BIN)/python -m core.cli worker
 
 clean:

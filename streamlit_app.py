@@ -7,12 +7,13 @@ import streamlit as st
 from core.config import get_settings
 from ui.auth import sign_in_gate, sign_in_screen
 from ui.errors import shown_as_message
-from ui.layout import header, page_style
+from ui.layout import header, logo, page_style
 from ui.navigation import is_public, signed_in_pages, signed_out_pages
 
 logging.basicConfig(level=get_settings().log_level)
 st.set_page_config(page_title="Digital Certificates", page_icon="🎓", layout="wide")
 page_style()
+logo()
 
 signed_in = False
 with shown_as_message():

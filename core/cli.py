@@ -1,4 +1,4 @@
-"""Command line: `python -m core.cli migrate | seed-demo | worker`."""
+"""Command line: `python -m core.cli migrate | seed-demo | worker | outbox`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,16 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox(args: argparse.Namespace) -> int:
+    from core.db import session_scope
+    from core.mail import describe_email, latest_emails
+
+    with session_scope() as session:
+        emails = latest_emails(session, limit=args.limit)
+        print("\n\n".join(map(describe_email, reversed(emails))) or "The outbox is empty.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     worker.add_argument("--workers", type=int, default=2)
     worker.add_argument("--worker-type", choices=("process", "thread"), default="process")
+    outbox = commands.add_parser("outbox", help="print the latest emails, oldest first")
+    outbox.add_argument("--limit", type=int, default=5)
     args = parser.parse_args(argv)
     logging.basicConfig(level=get_settings().log_level)
     if args.command == "migrate":
         migrate()
         return 0
+    if args.command == "outbox":
+        return _outbox(args)
     if args.command == "seed-demo":
         if args.centres is None:
             args.centres = 3 if args.certificates <= 100_000 else 100

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     content_dir: str = Field(
         str(ROOT / "data" / "content"), description="folder of support.md and faq.toml"
     )
+    logo_path: str = Field(
+        str(ROOT / "data" / "logo.svg"),
+        description="the awarding body's logo (an image file), in the header and on the "
+        "sign-in page",
+    )
     queue_url: str = Field(
         "",
         description="Huey's storage: empty for the app's database (SQLite file beside it, or "

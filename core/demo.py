@@ -19,12 +19,14 @@ from core.models import (
     Candidate,
     Centre,
     Certificate,
+    CertificateNamePart,
     Membership,
     PrintBatch,
     Qualification,
     QualificationKind,
     Role,
     User,
+    name_part_rows,
 )
 from core.text import search_key
 
@@ -430,7 +432,7 @@ def seed_demo(engine: Engine, size: DemoSize | None = None, seed: int = 1800) ->
         per_centre = _certificates_per_centre(rng, size)
         candidates = _CandidateMaker(rng)
         batch_id = cert_id = 1
-        batches, certificates, people = [], [], []
+        batches, certificates, people, parts = [], [], [], []
         for centre_id, centre_total in zip(centre_ids, per_centre, strict=True):
             if centre_total == 0:
                 continue
@@ -490,11 +492,14 @@ def seed_demo(engine: Engine, size: DemoSize | None = None, seed: int = 1800) ->
                             birth_date=candidate["birth_date"],
                         )
                     )
+                    parts += name_part_rows(
+                        certificate_id=cert_id, centre_id=centre_id, surname=candidate["surname"]
+                    )
                     cert_id += 1
                     if len(certificates) >= CHUNK:
-                        _flush(connection, people, batches, certificates)
+                        _flush(connection, people, batches, certificates, parts)
                 batch_id += 1
-        _flush(connection, people, batches, certificates)
+        _flush(connection, people, batches, certificates, parts)
         _advance_sequences(connection)
     return {
         "centres": len(centre_ids),
@@ -504,13 +509,12 @@ def seed_demo(engine: Engine, size: DemoSize | None = None, seed: int = 1800) ->
     }
 
 
-def _flush(connection: Connection, people: list, batches: list, certificates: list) -> None:
-    _insert(connection, Candidate, people)
-    _insert(connection, PrintBatch, batches)
-    _insert(connection, Certificate, certificates)
-    people.clear()
-    batches.clear()
-    certificates.clear()
+def _flush(connection: Connection, *tables: list) -> None:
+    """Insert and empty the pending rows: people, batches, certificates, name parts."""
+    models = (Candidate, PrintBatch, Certificate, CertificateNamePart)
+    for model, rows in zip(models, tables, strict=True):
+        _insert(connection, model, rows)
+        rows.clear()
 
 
 def _advance_sequences(connection: Connection) -> None:

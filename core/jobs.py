@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
@@ -77,12 +77,12 @@ def enqueue_job(
 
 
 def list_active_jobs(session: Session, *, actor: Actor, kind: str) -> list[JobRow]:
-    """The centre's jobs of one kind still running or finished in the last hour."""
-    recent = utcnow() - dt.timedelta(hours=1)
+    """The actor's own jobs of one kind at their active centre, running or finished,
+    until they dismiss them (other users of the centre see the results in the table)."""
     jobs = session.scalars(
         select(Job)
         .where(Job.centre_id == actor.centre_id, Job.kind == kind)
-        .where(or_(Job.status.in_(ACTIVE), Job.finished_at >= recent))
+        .where(Job.user_id == actor.user_id, Job.dismissed_at.is_(None))
         .order_by(Job.id.desc())
         .limit(5)
     )
@@ -99,6 +99,15 @@ def list_active_jobs(session: Session, *, actor: Actor, kind: str) -> list[JobRo
         )
         for job in jobs
     ]
+
+
+def dismiss_job(session: Session, *, actor: Actor, job_id: int) -> None:
+    """Hide a finished job's banner; only the user who started it can."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.user_id == actor.user_id, Job.status.not_in(ACTIVE))
+        .values(dismissed_at=utcnow())
+    )
 
 
 def _stale_before(now: dt.datetime) -> dt.datetime:

@@ -83,12 +83,26 @@ def _record(row: OutboxEmail, delivery: Delivery) -> OutboxEmail:
     return row
 
 
+def _show_in_development(row: OutboxEmail, settings: Settings) -> None:
+    """Outside production every email is also written to the server log, so that a
+    first sign-in works out of the box with no mail server (see the README)."""
+    if not settings.is_production:
+        log.info("email to %s: %s\n%s", row.to_address, row.subject, row.body)
+
+
 def keep_email(
-    session: Session, *, to: str, subject: str, body: str, delivery: Delivery
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    delivery: Delivery,
+    settings: Settings | None = None,
 ) -> OutboxEmail:
     """The outbox row of a message, with what became of it."""
     row = OutboxEmail(to_address=to, subject=subject, body=body)
     session.add(row)
+    _show_in_development(row, settings or get_settings())
     return _record(row, delivery)
 
 
@@ -96,8 +110,11 @@ def send_email(
     session: Session, *, to: str, subject: str, body: str, settings: Settings | None = None
 ) -> OutboxEmail:
     """Send (or keep) one plain-text email; returns its outbox row with its status."""
+    settings = settings or get_settings()
     delivery = deliver_email(to=to, subject=subject, body=body, settings=settings)
-    return keep_email(session, to=to, subject=subject, body=body, delivery=delivery)
+    return keep_email(
+        session, to=to, subject=subject, body=body, delivery=delivery, settings=settings
+    )
 
 
 def queue_email(
@@ -110,6 +127,7 @@ def queue_email(
     row = OutboxEmail(to_address=to, subject=subject, body=body, status=status)
     session.add(row)
     session.flush()
+    _show_in_development(row, settings)
     if status == "queued":
         after_commit(session, deliver_queued)
     return row
@@ -152,6 +170,18 @@ def deliver_queued_emails(settings: Settings | None = None, limit: int = 100) ->
             _record(session.get(OutboxEmail, email_id), delivery)
         tried += 1
     return tried
+
+
+def latest_emails(session: Session, *, limit: int = 5) -> list[OutboxEmail]:
+    """The most recent emails of the outbox, newest first (`python -m core.cli outbox`)."""
+    return list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(limit)))
+
+
+def describe_email(email: OutboxEmail) -> str:
+    return (
+        f"#{email.id} {email.created_at:%d/%m/%Y %H:%M} [{email.status}]\n"
+        f"To: {email.to_address}\nSubject: {email.subject}\n\n{email.body}"
+    )
 
 
 @huey.task(name="mail.deliver_queued")

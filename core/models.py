@@ -8,6 +8,7 @@ import enum
 from sqlalchemy import (
     JSON,
     Boolean,
+    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -16,9 +17,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    insert,
+    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+from core.text import later_name_parts
 
 
 class Base(DeclarativeBase):
@@ -237,6 +243,7 @@ class Job(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
+    dismissed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class JobCertificate(Base):
@@ -397,3 +404,39 @@ class OrderEvent(Base):
     status: Mapped[str] = mapped_column(String(60))
     note: Mapped[str] = mapped_column(String(300), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CertificateNamePart(Base):
+    """A later part of a hyphenated or several-word surname as a search key
+    (Nowak-Łukasiewicz: lukasiewicz), so that a search for any part finds the certificate
+    by prefix on an index. The first part is the start of the certificate's surname_key."""
+
+    __tablename__ = "certificate_name_parts"
+    __table_args__ = (
+        Index("ix_name_parts_centre_key", "centre_id", "part_key", "certificate_id"),
+        Index("ix_name_parts_key", "part_key", "certificate_id"),
+    )
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
+    part_key: Mapped[str] = mapped_column(search_text(100), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+
+
+def name_part_rows(*, certificate_id: int, centre_id: int, surname: str) -> list[dict]:
+    """The certificate_name_parts rows of one certificate (for bulk inserts)."""
+    return [
+        {"certificate_id": certificate_id, "centre_id": centre_id, "part_key": part}
+        for part in later_name_parts(surname)
+    ]
+
+
+@event.listens_for(Certificate, "after_insert")
+def _index_name_parts(_mapper: Mapper, connection: Connection, certificate: Certificate) -> None:
+    """Every certificate written through the ORM gets its surname's parts indexed."""
+    surname = connection.scalar(
+        select(Candidate.surname).where(Candidate.id == certificate.candidate_id)
+    )
+    rows = name_part_rows(
+        certificate_id=certificate.id, centre_id=certificate.centre_id, surname=surname or ""
+    )
+    if rows:
+        connection.execute(insert(CertificateNamePart), rows)

@@ -8,13 +8,13 @@ import datetime as dt
 import io
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select
+from sqlalchemy import CompoundSelect, Select, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
 from core.certificates import CertificateRow, certificate_rows_query, to_certificate_row
 from core.errors import InvalidInput
-from core.models import Centre, Certificate
+from core.models import Centre, Certificate, CertificateNamePart
 from core.paging import Page, paginate
 from core.text import (
     clean_text,
@@ -69,7 +69,36 @@ def _prefix(column, text: str):
     return (column >= text) & (column < prefix_upper_bound(text))
 
 
-def _conditions(criteria: SearchCriteria) -> list:
+def _scoped_prefix(centre_column, column, centre_id: int | None, text: str):
+    """A prefix range; within one centre written on (centre, column) pairs, which only
+    the index led by the centre can serve (PostgreSQL otherwise took the all-centres
+    index and filtered out every other centre's rows)."""
+    if centre_id is None:
+        return _prefix(column, text)
+    pair = tuple_(centre_column, column)
+    return (pair >= (centre_id, text)) & (pair < (centre_id, prefix_upper_bound(text)))
+
+
+def _surname_matches(key: str, centre_id: int | None) -> CompoundSelect:
+    """Ids of certificates whose surname, or a later part of it, starts with `key`: two
+    index ranges (Nowak-Łukasiewicz is found by "nowak" and by "lukas")."""
+    whole = select(Certificate.id).where(
+        _scoped_prefix(Certificate.centre_id, Certificate.surname_key, centre_id, key)
+    )
+    part = select(CertificateNamePart.certificate_id).where(
+        _scoped_prefix(CertificateNamePart.centre_id, CertificateNamePart.part_key, centre_id, key)
+    )
+    return union_all(whole, part)
+
+
+def _name_key(text: str) -> str:
+    key = search_key(text)
+    if not key:
+        raise InvalidInput("Names need at least one letter or digit.")
+    return key
+
+
+def _conditions(criteria: SearchCriteria, centre_id: int | None) -> list:
     typed = {
         f.name: clean_text(getattr(criteria, f.name), _LABELS[f.name], 100)
         for f in fields(criteria)
@@ -80,15 +109,11 @@ def _conditions(criteria: SearchCriteria) -> list:
         conditions.append(_prefix(Certificate.number, number))
     if candidate := typed["candidate_id"]:
         conditions.append(_prefix(Certificate.candidate_number, candidate))
-    for column, text in (
-        (Certificate.first_name_key, typed["first_name"]),
-        (Certificate.surname_key, typed["surname"]),
-    ):
-        if text:
-            key = search_key(text)
-            if not key:
-                raise InvalidInput("Names need at least one letter or digit.")
-            conditions.append(_prefix(column, key))
+    if typed["first_name"]:
+        conditions.append(_prefix(Certificate.first_name_key, _name_key(typed["first_name"])))
+    if typed["surname"]:
+        matches = _surname_matches(_name_key(typed["surname"]), centre_id)
+        conditions.append(Certificate.id.in_(matches))
     if typed["date_of_birth"]:
         conditions.append(Certificate.birth_date == parse_date_of_birth(typed["date_of_birth"]))
     return conditions
@@ -97,11 +122,10 @@ def _conditions(criteria: SearchCriteria) -> list:
 def _search_query(actor: Actor, criteria: SearchCriteria) -> Select:
     if criteria.is_empty():
         raise InvalidInput(ASK_FOR_A_CRITERION)
-    query = certificate_rows_query().where(*_conditions(criteria))
-    if not actor.is_staff:
-        query = query.where(Certificate.centre_id == actor.centre_id)
-    elif criteria.centre_id is not None:
-        query = query.where(Certificate.centre_id == criteria.centre_id)
+    centre_id = criteria.centre_id if actor.is_staff else actor.centre_id
+    query = certificate_rows_query().where(*_conditions(criteria, centre_id))
+    if centre_id is not None or not actor.is_staff:
+        query = query.where(Certificate.centre_id == centre_id)
     return query.order_by(Certificate.surname_key, Certificate.first_name_key, Certificate.id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -18,6 +19,15 @@ def search_key(name: str) -> str:
     """How names are matched: accents, case, spaces and punctuation fold away
     (Siân -> sian, O'Brien -> obrien, Nowak-Łukasiewicz -> nowaklukasiewicz)."""
     return re.sub(r"[^a-z0-9]", "", unidecode(name or "").lower())
+
+
+@lru_cache(maxsize=4096)
+def later_name_parts(name: str) -> tuple[str, ...]:
+    """The search keys of a surname's parts after the first, split at spaces and hyphens
+    (Nowak-Łukasiewicz -> (lukasiewicz,); van der Berg -> (der, berg); O'Brien -> ())."""
+    parts = [search_key(part) for part in re.split(r"[\s\-\u2010-\u2015]+", name or "")]
+    keys = [part for part in parts if part]
+    return tuple(dict.fromkeys(keys[1:]))
 
 
 def prefix_upper_bound(prefix: str) -> str:

@@ -2,31 +2,38 @@ import pandas as pd
 import streamlit as st
 
 from core.orders import PROVIDERS, STATUSES, OrderFilters, OrderRow, list_orders
-from ui.filters import choice, date_range, reset
+from ui.filters import PLEASE_SELECT, choice, day, reset
 from ui.layout import page_title
 from ui.order_view import order_view
 from ui.pager import page_request, paged_table, pager, reset_to_first_page
 from ui.services import current_actor, db
 
-FILTER_KEYS = ["orders_provider", "orders_status", "orders_created"]
+FILTER_DEFAULTS = {
+    "orders_provider": PLEASE_SELECT,
+    "orders_status": PLEASE_SELECT,
+    "orders_created_from": None,
+    "orders_created_to": None,
+}
 
 
 def order_filters() -> OrderFilters:
-    provider_col, status_col, created_col, buttons = st.columns([2, 3, 3, 1])
+    provider_col, status_col, from_col, to_col, buttons = st.columns([2, 3, 2, 2, 1])
     with provider_col:
         provider = choice("Payment Provider", PROVIDERS, "orders_provider")
     with status_col:
         status = choice("Status", STATUSES, "orders_status")
-    with created_col:
-        created = date_range("Created", "orders_created")
+    with from_col:
+        created_from = day("Created from", "orders_created_from")
+    with to_col:
+        created_to = day("Created to", "orders_created_to")
     buttons.button(
         "Reset",
         on_click=reset,
-        args=(FILTER_KEYS,),
+        args=(FILTER_DEFAULTS,),
         width="stretch",
         icon=":material/filter_alt_off:",
     )
-    filters = OrderFilters(provider, status, *created)
+    filters = OrderFilters(provider, status, created_from, created_to)
     if st.session_state.get("orders_filters") != filters:
         st.session_state["orders_filters"] = filters
         reset_to_first_page("orders")

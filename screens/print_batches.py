@@ -4,39 +4,55 @@ import streamlit as st
 from core.batches import BATCH_STATUSES, BATCH_TYPES, BatchFilters, BatchRow, list_batches
 from core.exports import ExportSelection
 from core.notices import email_candidates
-from ui.batch_view import batch_view
+from ui.batch_view import batch_view, open_batch
 from ui.certificates import open_dialogs
 from ui.exports import export_dialog, open_export
-from ui.filters import choice, date_range, reset
+from ui.filters import PLEASE_SELECT, choice, day, reset
 from ui.jobs import job_progress
-from ui.layout import page_title
+from ui.layout import is_phone, page_title
 from ui.pager import page_request, paged_table, pager, reset_to_first_page
 from ui.problems import problem_reports
 from ui.services import current_actor, db
 
-FILTER_KEYS = ["batches_status", "batches_type", "batches_started", "batches_finished"]
+DATE_FILTERS = {
+    "Started from": "batches_started_from",
+    "Started to": "batches_started_to",
+    "Finished from": "batches_finished_from",
+    "Finished to": "batches_finished_to",
+}
+FILTER_DEFAULTS = {
+    "batches_status": PLEASE_SELECT,
+    "batches_type": PLEASE_SELECT,
+    **dict.fromkeys(DATE_FILTERS.values()),
+}
 ACTIONS = ["Please select", "Email candidates", "Export"]
 
 
+def _filters_label() -> str:
+    """How many filters are on, so that folded filters are not forgotten."""
+    state = st.session_state
+    on = sum(state.get(key, default) != default for key, default in FILTER_DEFAULTS.items())
+    return f"Filters ({on} on)" if on else "Filters"
+
+
 def batch_filters() -> BatchFilters:
-    status_col, type_col, started_col, finished_col, buttons = st.columns([2, 2, 3, 3, 2])
+    """The filters, folded away on a phone so that the table is reachable at once."""
+    box = st.expander(_filters_label(), expanded=not is_phone(), icon=":material/filter_alt:")
+    status_col, type_col, *date_cols = box.columns(6)
     with status_col:
         status = choice("Status", BATCH_STATUSES, "batches_status")
     with type_col:
         batch_type = choice("Type", BATCH_TYPES, "batches_type")
-    with started_col:
-        started = date_range("Started", "batches_started")
-    with finished_col:
-        finished = date_range("Finished", "batches_finished")
+    dates = []
+    for column, (label, key) in zip(date_cols, DATE_FILTERS.items(), strict=True):
+        with column:
+            dates.append(day(label, key))
+    buttons = box.container(horizontal=True)
     buttons.button(
-        "Reset",
-        on_click=reset,
-        args=(FILTER_KEYS,),
-        width="stretch",
-        icon=":material/filter_alt_off:",
+        "Reset", on_click=reset, args=(FILTER_DEFAULTS,), icon=":material/filter_alt_off:"
     )
-    buttons.button("Refresh", width="stretch", icon=":material/refresh:")
-    filters = BatchFilters(status, batch_type, *started, *finished)
+    buttons.button("Refresh", icon=":material/refresh:")
+    filters = BatchFilters(status, batch_type, *dates)
     if st.session_state.get("batches_filters") != filters:
         st.session_state["batches_filters"] = filters
         reset_to_first_page("batches")
@@ -44,18 +60,19 @@ def batch_filters() -> BatchFilters:
 
 
 def batches_frame(rows: list[BatchRow]) -> pd.DataFrame:
+    """The guide's columns, those that matter first (a phone shows only the first few)."""
     return pd.DataFrame(
         {
+            "Actions": ["View"] * len(rows),
             "ID": [row.id for row in rows],
             "Status": [row.status for row in rows],
             "Started": [row.started_at for row in rows],
+            "Records": [row.records for row in rows],
+            "Type": [row.batch_type for row in rows],
+            "Email Status": [row.email_status for row in rows],
             "Finished": [row.finished_at for row in rows],
             "User": [row.user for row in rows],
-            "Records": [row.records for row in rows],
-            "Email Status": [row.email_status for row in rows],
-            "Type": [row.batch_type for row in rows],
             "Reference": [row.reference for row in rows],
-            "Actions": [f"print-batches?batch={row.id}" for row in rows],
         }
     )
 
@@ -65,7 +82,7 @@ def batch_actions(chosen: list[int]) -> None:
     action = action_col.selectbox("Action for the ticked batches", ACTIONS, key="batches_action")
     submitted = submit_col.button("Submit", type="primary", disabled=not chosen)
     if view_col.button("View ticked batch", disabled=len(chosen) != 1):
-        st.query_params["batch"] = str(chosen[0])
+        open_batch(chosen[0])
         st.rerun()
     if submitted and action == "Email candidates":
         with db() as session:
@@ -99,11 +116,13 @@ def batch_table() -> None:
         batches_frame(result.rows),
         version=hash(filters),
         column_config={
+            "Actions": st.column_config.TextColumn(help="Click View to open the batch"),
             "ID": st.column_config.NumberColumn(format="%d"),
             "Started": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
             "Finished": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
-            "Actions": st.column_config.LinkColumn(display_text="View", help="Open the batch"),
         },
+        open_column="Actions",
+        on_open=open_batch,
     )
     batch_actions(chosen)
     job_progress("email_candidates")
@@ -111,11 +130,11 @@ def batch_table() -> None:
 
 page_title(
     "Print Batches",
-    "Batches of certificates printed for your centre, newest first. Filter them, tick "
-    "one or more and choose an action: **Email candidates** tells each candidate with an "
-    "email address that new documents are available; **Export** makes secure PDFs. "
-    "**View** a batch to see its certificates, their document cards, order duplicates or "
-    "report a problem. Problem reports and their status are under *Problem reports*.",
+    "Batches of certificates printed for your centre, newest first. Filter them (a date "
+    "alone means from that day on), tick one or more and choose **Email candidates** to "
+    "tell each candidate with an email address that new documents are available. "
+    "**View** opens a batch: its certificates, their document cards, and reporting a "
+    "problem. Problem reports and their status are under *Problem reports*.",
 )
 batches_tab, problems_tab = st.tabs(["Batches", "Problem reports"])
 with batches_tab:

@@ -72,5 +72,7 @@ with details, st.form("profile_details_form"):
         except InvalidInput as error:
             show_error(error)
         else:
-            st.session_state["user_name"] = f"{first_name.strip()} {surname.strip()}"
-            st.success("Personal details saved.")
+            st.session_state["profile_details_saved"] = True
+            st.rerun()  # the header above shows the new name and centre at once
+    if st.session_state.pop("profile_details_saved", False):
+        st.success("Personal details saved.")

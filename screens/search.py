@@ -19,7 +19,7 @@ page_title(
     "First Name, Surname and date of birth. Names match from their start, whatever the "
     "case or accents (*obri* finds O'Brien, *sian* finds Siân); numbers match exactly or "
     "from their start. Date of birth: 30-September-1981, 30/09/1981 or 1981-09-30. "
-    "Tick a result for its document card, to order a duplicate or to report a problem. "
+    "Tick a result for its document card or to report a problem. "
     "**Export CSV** saves every result, not only this page. The address of this page "
     "keeps your search, so you can bookmark or share it.",
 )
@@ -50,12 +50,12 @@ chosen = paged_table(
 if chosen:
     certificate_actions(chosen[0], key="search_actions")
 else:
-    st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
+    st.caption("Tick a certificate for its details and actions.")
 
 
 too_many = result.total > CSV_ROW_LIMIT
-csv_column, pdf_column, _ = st.columns([2, 2, 4])
-csv_column.download_button(
+exports = st.container(horizontal=True)
+exports.download_button(
     f"Export CSV ({result.total:,} rows)",
     data=on_demand(lambda session, actor: search_csv(session, actor=actor, criteria=criteria)),
     mime="text/csv",
@@ -65,7 +65,7 @@ csv_column.download_button(
     on_click="ignore",
     help=f"Narrow the search to {CSV_ROW_LIMIT:,} rows or fewer." if too_many else None,
 )
-if pdf_column.button(f"Export PDFs ({result.total:,})", icon=":material/picture_as_pdf:"):
+if exports.button(f"Export PDFs ({result.total:,})", icon=":material/picture_as_pdf:"):
     open_export(ExportSelection(criteria=criteria), f"all {result.total:,} results of this search")
 export_dialog()
 open_dialogs()

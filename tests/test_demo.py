@@ -10,7 +10,9 @@ from core import auth
 from core.cli import main
 from core.db import get_engine, migrate, session_scope
 from core.demo import DEMO_PASSWORD, DemoSize, seed_demo
-from core.models import Candidate, Centre, Certificate, PrintBatch
+from core.models import Candidate, Centre, Certificate, PrintBatch, User
+from core.search import SearchCriteria, search_certificates
+from core.users import actor_for
 
 LOGINS = [
     "coordinator@fanshaws.example",
@@ -76,3 +78,11 @@ def test_production_never_loads_demo_data_whatever_the_spelling(
     assert "never loaded" in capsys.readouterr().out
     with session_scope(db_url) as session:
         assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_demo_certificates_are_found_by_a_later_part_of_the_surname(db_url):
+    seed_demo(get_engine(db_url))
+    with session_scope(db_url) as session:
+        staff = actor_for(session, user=session.scalar(select(User).where(User.role == "staff")))
+        found = search_certificates(session, actor=staff, criteria=SearchCriteria(surname="lukas"))
+    assert found.total > 0 and {row.surname for row in found.rows} == {"Nowak-Łukasiewicz"}

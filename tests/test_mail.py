@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from sqlalchemy import select
 
-from core import auth
-from core.config import get_settings
+from core import auth, cli
+from core.config import get_settings, load_settings
 from core.db import session_scope
 from core.mail import deliver_queued_emails, queue_email, send_email
 from core.models import OutboxEmail
@@ -59,3 +62,33 @@ def test_queued_email_to_an_unreachable_server_is_recorded_as_failed(db_url):
     with session_scope() as session:
         row = session.scalar(select(OutboxEmail))
     assert row.status == "failed" and row.error
+
+
+def test_in_development_every_email_is_also_in_the_server_log(session, caplog):
+    with caplog.at_level(logging.INFO, logger="core.mail"):
+        send_email(session, to="new@fanshaws.example", subject="Welcome", body="Link: http://x/1")
+    assert "new@fanshaws.example" in caplog.text and "Link: http://x/1" in caplog.text
+
+
+def test_in_production_email_bodies_stay_out_of_the_log(session, caplog):
+    settings = load_settings(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "PDF_OWNER_PASSWORD": secrets.token_urlsafe(16),
+        }
+    )
+    with caplog.at_level(logging.INFO, logger="core.mail"):
+        send_email(session, to="a@b.example", subject="S", body="secret link", settings=settings)
+    assert "secret link" not in caplog.text
+
+
+def test_cli_outbox_prints_the_latest_emails_oldest_first(db_url, capsys):
+    with session_scope(db_url) as session:
+        for number in range(7):
+            send_email(session, to=f"user{number}@fanshaws.example", subject="S", body=f"B{number}")
+    assert cli.main(["outbox", "--limit", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "user4@" not in printed
+    assert printed.index("To: user5@fanshaws.example") < printed.index("user6@fanshaws.example")
+    assert "B6" in printed

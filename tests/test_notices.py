@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from core import config
 from core.db import session_scope
 from core.errors import NotFound
-from core.jobs import list_active_jobs, stale_jobs
-from core.models import AuditEvent, Job, OutboxEmail, PrintBatch, utcnow
+from core.jobs import dismiss_job, list_active_jobs, stale_jobs
+from core.models import AuditEvent, Centre, Job, OutboxEmail, PrintBatch, utcnow
 from core.notices import batch_email_status, email_candidates
 from core.tasks import huey, requeue_stale_jobs
 from tests.factories import make_actor, make_batch, make_candidate, make_centre, make_certificate
@@ -119,12 +119,33 @@ def test_each_batch_emailed_is_an_audit_event(db_url, batch_of_five):
     assert actions == ["email_candidates_requested", "candidates_emailed"]
 
 
-def test_progress_is_visible_to_the_centre(db_url, batch_of_five):
+def test_progress_is_visible_to_the_user_who_asked(db_url, batch_of_five):
     actor, batch_id = batch_of_five
     _email(db_url, actor, [batch_id])
     with session_scope(db_url) as session:
         (row,) = list_active_jobs(session, actor=actor, kind="email_candidates")
     assert (row.status, row.progress, row.total) == ("finished", 5, 5)
+
+
+def test_the_banner_is_not_shown_to_other_users_of_the_centre(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    _email(db_url, actor, [batch_id])
+    with session_scope(db_url) as session:
+        colleague = make_actor(session, session.get(Centre, actor.centre_id))
+        assert colleague.centre_id == actor.centre_id
+        assert list_active_jobs(session, actor=colleague, kind="email_candidates") == []
+
+
+def test_the_banner_stays_past_an_hour_until_dismissed(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    job = _email(db_url, actor, [batch_id])
+    with session_scope(db_url) as session:
+        session.get(Job, job.id).finished_at = utcnow() - dt.timedelta(hours=5)
+    with session_scope(db_url) as session:
+        assert [row.id for row in list_active_jobs(session, actor=actor, kind=job.kind)] == [job.id]
+        dismiss_job(session, actor=actor, job_id=job.id)
+    with session_scope(db_url) as session:
+        assert list_active_jobs(session, actor=actor, kind=job.kind) == []
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.batches import BatchFilters
 from core.db import session_scope
 from core.models import Job
 from tests.apptest import by_label, signed_in_app, texts
@@ -30,9 +29,7 @@ def fanshaws(db_url):
 
 def _export_first_batch(user):
     app = signed_in_app(user, BATCHES)
-    app.session_state[f"batches_table_1_10_{hash(BatchFilters())}"] = {
-        "selection": {"rows": [0], "columns": [], "cells": []}
-    }
+    app.session_state["batches_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     by_label(app.selectbox, "Action for the ticked batches").set_value("Export")
     by_label(app.button, "Submit").click().run()
@@ -53,9 +50,7 @@ def test_export_from_print_batches_is_created_at_once(fanshaws, db_url):
 
 def test_export_without_a_file_name_says_so_and_creates_nothing(fanshaws, db_url):
     app = signed_in_app(fanshaws["user"], BATCHES)
-    app.session_state[f"batches_table_1_10_{hash(BatchFilters())}"] = {
-        "selection": {"rows": [0], "columns": [], "cells": []}
-    }
+    app.session_state["batches_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     by_label(app.selectbox, "Action for the ticked batches").set_value("Export")
     by_label(app.button, "Submit").click().run()

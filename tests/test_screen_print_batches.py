@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.batches import BatchFilters
 from core.db import session_scope
-from core.models import Certificate
+from core.models import Centre, Certificate, PrintBatch
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_batch, make_candidate, make_centre, make_certificate, make_user
 from tests.queue import run_queued_tasks
@@ -49,25 +48,59 @@ def test_batches_are_listed_newest_first_with_the_guide_pager(fanshaws):
     assert "Page 1 of 2 | View 10 records | Found total 12 records" in texts(app)
     assert _table(app)["ID"].iloc[0] == fanshaws["newest"]
     assert list(_table(app).columns) == [
+        "Actions",
         "ID",
         "Status",
         "Started",
+        "Records",
+        "Type",
+        "Email Status",
         "Finished",
         "User",
-        "Records",
-        "Email Status",
-        "Type",
         "Reference",
-        "Actions",
     ]
 
 
-def test_filter_by_type_then_reset(fanshaws):
+def _filter_widgets(app):
+    return [by_label(app.selectbox, label) for label in ("Status", "Type")] + [
+        by_label(app.date_input, label)
+        for label in ("Started from", "Started to", "Finished from", "Finished to")
+    ]
+
+
+def test_reset_clears_every_filter_in_the_browser_and_the_table(fanshaws):
     app = signed_in_app(fanshaws["user"], SCREEN)
     by_label(app.selectbox, "Type").set_value("Reprint").run()
-    assert set(_table(app)["Type"]) == {"Reprint"} and len(_table(app)) == 4
+    by_label(app.date_input, "Started from").set_value(dt.date(2018, 1, 2)).run()
+    assert set(_table(app)["Type"]) == {"Reprint"} and len(_table(app)) == 3
     by_label(app.button, "Reset").click().run()
     assert len(_table(app)) == 10
+    for widget in _filter_widgets(app):
+        assert widget.value in ("Please select", None), widget.label
+        # The browser is told the new value; otherwise it keeps showing the old one
+        # and sends it back with the next rerun.
+        assert widget.proto.set_value, f"{widget.label} was not reset in the browser"
+    by_label(app.button, "Refresh").click().run()
+    assert "Found total 12 records" in texts(app)
+
+
+def test_a_from_date_alone_means_from_that_day_on(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    by_label(app.date_input, "Started from").set_value(dt.date(2018, 1, 10)).run()
+    assert "Found total 3 records" in texts(app)
+    assert "Filters (1 on)" in [expander.label for expander in app.expander]
+
+
+def test_view_opens_the_batch_in_the_same_tab_at_its_own_address(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    key = "batches_table"
+    app.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": [[0, "Actions"]]}}
+    app.run()
+    assert app.query_params["batch"] == str(fanshaws["newest"])
+    assert f"Batch {fanshaws['newest']}" in texts(app)
+    by_label(app.button, "All batches").click().run()
+    assert "Found total 12 records" in texts(app)
+    assert "batch" not in app.query_params
 
 
 def test_next_page_shows_the_rest(fanshaws):
@@ -106,7 +139,7 @@ def test_ticked_certificate_opens_the_document_card(fanshaws, db_url):
     app.query_params["batch"] = str(fanshaws["newest"])
     app.switch_page(SCREEN).run()
     number = _table(app)["Certificate Number"].iloc[0]
-    app.session_state[f"batch_{fanshaws['newest']}_table_1_10"] = {
+    app.session_state[f"batch_{fanshaws['newest']}_table"] = {
         "selection": {"rows": [0], "columns": [], "cells": []}
     }
     app.run()
@@ -117,9 +150,7 @@ def test_ticked_certificate_opens_the_document_card(fanshaws, db_url):
 
 def test_email_candidates_from_the_action_list(fanshaws):
     app = signed_in_app(fanshaws["user"], SCREEN)
-    app.session_state[f"batches_table_1_10_{hash(BatchFilters())}"] = {
-        "selection": {"rows": [0], "columns": [], "cells": []}
-    }
+    app.session_state["batches_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
     by_label(app.button, "Submit").click().run()
@@ -144,3 +175,27 @@ def test_report_a_problem_from_the_actions_and_see_it_listed(fanshaws, db_url):
     problems = app.dataframe[-1].value
     assert list(problems["Status"]) == ["Open"]
     assert list(problems["Category"]) == ["Name spelling"]
+
+
+def test_pager_buttons_have_names_a_screen_reader_says(fanshaws):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    labels = {button.label for button in app.button}
+    assert {"Previous", "Next"} <= labels
+    assert not {"‹", "›"} & labels
+
+
+def test_candidate_email_banner_is_for_the_user_who_asked_until_dismissed(fanshaws, db_url):
+    app = signed_in_app(fanshaws["user"], SCREEN)
+    app.session_state["batches_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    app.run()
+    by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
+    by_label(app.button, "Submit").click().run()
+    run_queued_tasks()
+    app.run()
+    assert [banner.value for banner in app.success if "sent" in banner.value]
+    with session_scope(db_url) as session:
+        centre = session.get(Centre, session.get(PrintBatch, fanshaws["newest"]).centre_id)
+        colleague = make_user(session, email="user@fanshaws.example", centres=(centre,))
+    assert not signed_in_app(colleague, SCREEN).success
+    by_label(app.button, "Dismiss").click().run()
+    assert not app.success

@@ -17,6 +17,11 @@ from ui.services import current_actor, db
 from ui.tables import batch_certificates_frame
 
 
+def open_batch(batch_id: int) -> None:
+    """Show a batch in this browser tab, at its own address (?batch=ID)."""
+    st.query_params["batch"] = str(batch_id)
+
+
 def _back_to_batches() -> None:
     st.query_params.pop("batch", None)
 
@@ -58,7 +63,7 @@ def batch_view(raw_id: str) -> None:
     if chosen or every:
         _export_button(batch.id, chosen, every, result.total)
     else:
-        st.caption("Tick a certificate to see its details, order a duplicate or report a problem.")
+        st.caption("Tick a certificate for its details and actions.")
     export_dialog()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -15,16 +15,14 @@ def choice(label: str, options: Sequence[str], key: str) -> str | None:
     return None if value == PLEASE_SELECT else value
 
 
-def date_range(label: str, key: str) -> tuple[dt.date | None, dt.date | None]:
-    """A from–to range; picking one day means that day only."""
-    picked = st.date_input(label, value=(), key=key, format="DD/MM/YYYY")
-    if not picked:
-        return None, None
-    start = picked[0]
-    return start, picked[1] if len(picked) > 1 else start
+def day(label: str, key: str) -> dt.date | None:
+    """One optional date. A single date field applies as soon as a day is picked (a
+    range field waits until it loses focus)."""
+    return st.date_input(label, value=None, key=key, format="DD/MM/YYYY")
 
 
-def reset(keys: Sequence[str]) -> None:
-    """on_click callback: forget the given widgets' values."""
-    for key in keys:
-        st.session_state.pop(key, None)
+def reset(defaults: Mapping[str, object]) -> None:
+    """on_click callback: put the given widgets back to their defaults. The values are
+    set, not deleted: a deleted key leaves the browser's widget showing its old value,
+    and the browser sends that value back on the next rerun."""
+    st.session_state.update(defaults)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.jobs import JobRow, list_active_jobs
+from core.jobs import JobRow, dismiss_job, list_active_jobs
 from ui.services import current_actor, db
 
 
@@ -17,15 +17,23 @@ def _is_running(job: JobRow) -> bool:
     return job.status in ("pending", "running")
 
 
+def _dismiss(job_id: int) -> None:
+    with db() as session:
+        dismiss_job(session, actor=current_actor(), job_id=job_id)
+
+
 def _draw(jobs: list[JobRow]) -> None:
     for job in jobs:
         if _is_running(job):
             done = job.progress / job.total if job.total else 0.0
             st.progress(done, text=f"{job.description}: {job.progress} of {job.total}")
-        elif job.status == "finished":
-            st.success(f"{job.description}: {job.summary}", icon=":material/mark_email_read:")
+            continue
+        message, dismiss = st.columns([12, 1], vertical_alignment="center")
+        if job.status == "finished":
+            message.success(f"{job.description}: {job.summary}", icon=":material/mark_email_read:")
         else:
-            st.error(f"{job.description}: {job.summary}")
+            message.error(f"{job.description}: {job.summary}")
+        dismiss.button("Dismiss", key=f"job_dismiss_{job.id}", on_click=_dismiss, args=(job.id,))
 
 
 @st.fragment(run_every=2)

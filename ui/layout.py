@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from core.basket import basket_summary
+from core.config import get_settings
 from core.text import money
 from ui.services import current_actor, db
 
@@ -31,6 +32,14 @@ _STYLE = """
 /* The cookie manager is an invisible component; do not let its frame take space. */
 div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {display: none;}
 div.block-container {padding-top: 3.5rem;}
+/* On a phone the menu folds behind a button: say what it is, on screen and aloud. */
+[data-testid="stExpandSidebarButton"] {width: auto; gap: 0.25rem; padding: 0 0.5rem;}
+[data-testid="stExpandSidebarButton"]::after {content: "Menu"; font-size: 0.95rem;}
+@media (max-width: 640px) {
+  [data-testid="stHeading"] h1 {font-size: 2rem !important;}
+  /* A phone shows the table's toolbar all the time: keep it off the line above. */
+  [data-testid="stDataFrame"] {margin-top: 1.75rem;}
+}
 </style>
 """
 
@@ -39,26 +48,40 @@ def page_style() -> None:
     st.html(_STYLE)
 
 
+def logo() -> None:
+    """The awarding body's logo in the top left corner of every page, signed in or not;
+    it leads to Home."""
+    st.logo(get_settings().logo_path, size="large")
+
+
+def is_phone() -> bool:
+    """A phone's browser (its user agent says "Mobi"): fold what fills a small screen."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
 def header() -> None:
     """Name, active centre and basket, across the top of every signed-in page."""
     actor = current_actor()
     with db() as session:
         summary = basket_summary(session, actor=actor)
-    left, right = st.columns([3, 2])
-    left.markdown(
-        f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(actor.centre_name)}"
+    row = st.container(horizontal=True, horizontal_alignment="distribute")
+    row.markdown(
+        f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(actor.centre_name)}",
+        width="content",
     )
-    with right.container(horizontal=True, horizontal_alignment="right"):
-        st.page_link(
-            "screens/basket.py",
-            label=f"{summary.items} items | {money(summary.total_pence)}",
-            icon=":material/shopping_cart:",
-        )
+    row.page_link(
+        "screens/basket.py",
+        label=f"{summary.items} items | {money(summary.total_pence)}",
+        icon=":material/shopping_cart:",
+        width="content",
+    )
 
 
 def page_title(title: str, help_text: str) -> None:
     """The page's title, with its help section in the top right corner."""
-    left, right = st.columns([5, 1], vertical_alignment="bottom")
-    left.title(title)
-    with right.popover("Help", icon=":material/help:", width="stretch"):
+    row = st.container(
+        horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
+    )
+    row.title(title, width="content")
+    with row.popover("Help", icon=":material/help:"):
         st.markdown(help_text)

@@ -3,6 +3,8 @@ previous/next and 10/25/50/100 records per page. State lives under the table's k
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -22,49 +24,82 @@ def _step(key: str, page: int) -> None:
     st.session_state[f"{key}_page"] = page
 
 
+def _choose_page_size(key: str) -> None:
+    """Keep the choice under a key of our own: Streamlit forgets a widget's value when
+    the user visits a page without it."""
+    st.session_state[f"{key}_per_page"] = st.session_state[f"{key}_per_page_choice"]
+    reset_to_first_page(key)
+
+
 def pager(key: str, result: Page, *, position: str = "top") -> None:
-    """Draw the pager for `result` (call it above and below a table)."""
+    """Draw the pager for `result` (call it above and below a table): the buttons and
+    the page size first, so that on a phone they share a line and the summary follows."""
     st.session_state[f"{key}_page"] = result.page
-    back, summary, forward, size = st.columns([1, 6, 1, 2], vertical_alignment="center")
-    back.button(
-        "‹",
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.button(
+        "Previous",
         key=f"{key}_prev_{position}",
+        icon=":material/chevron_left:",
         disabled=result.page <= 1,
         help="Previous page",
         on_click=_step,
         args=(key, result.page - 1),
-        width="stretch",
     )
-    summary.markdown(result.summary)
-    forward.button(
-        "›",
+    row.button(
+        "Next",
         key=f"{key}_next_{position}",
+        icon=":material/chevron_right:",
+        icon_position="right",
         disabled=result.page >= result.pages,
         help="Next page",
         on_click=_step,
         args=(key, result.page + 1),
-        width="stretch",
     )
     if position == "top":
-        size.selectbox(
+        st.session_state.setdefault(f"{key}_per_page_choice", result.per_page)
+        row.selectbox(
             "Records per page",
             PAGE_SIZES,
-            key=f"{key}_per_page",
+            key=f"{key}_per_page_choice",
             label_visibility="collapsed",
-            on_change=reset_to_first_page,
+            on_change=_choose_page_size,
             args=(key,),
             format_func=lambda n: f"View {n}",
+            width=110,
         )
+    row.markdown(result.summary, width="content")
+
+
+def _ticked_rows(key: str) -> list[int]:
+    state = st.session_state.get(key)
+    if not state:
+        return []
+    return state.selection.rows if hasattr(state, "selection") else state["selection"]["rows"]
 
 
 def selected_ids(key: str, ids: list[int]) -> list[int]:
     """Turn a dataframe's selected row positions into ids at once (positions shift when
     the data under them changes)."""
+    return [ids[position] for position in _ticked_rows(key) if position < len(ids)]
+
+
+def _opened_id(key: str, ids: list[int], column: str) -> int | None:
+    """The id of the row whose cell in `column` was clicked, if any."""
     state = st.session_state.get(key)
-    if not state:
-        return []
-    rows = state.selection.rows if hasattr(state, "selection") else state["selection"]["rows"]
-    return [ids[position] for position in rows if position < len(ids)]
+    cells = state["selection"].get("cells", []) if state else []
+    rows = [row for row, name in cells if name == column and row < len(ids)]
+    return ids[rows[0]] if rows else None
+
+
+def _fresh_table(table_key: str, rows_shown: object) -> None:
+    """Untick everything when other rows are shown (a new page, page size, filter or
+    search): the grid keeps ticks by position. One key for the table, so the browser
+    updates its grid instead of building a new one."""
+    if st.session_state.get(f"{table_key}_rows") == rows_shown:
+        return
+    st.session_state[f"{table_key}_rows"] = rows_shown
+    if _ticked_rows(table_key):  # only then: telling the grid costs the browser a rerun
+        st.session_state[table_key] = {"selection": {"rows": [], "columns": [], "cells": []}}
 
 
 def paged_table(
@@ -75,19 +110,30 @@ def paged_table(
     version: object = "",
     multi: bool = True,
     column_config: dict | None = None,
+    open_column: str | None = None,
+    on_open: Callable[[int], None] | None = None,
 ) -> list[int]:
     """The rows of one page as a table with tick boxes, the pager under it; returns the
-    ids of the ticked rows. The key holds the page (and `version`, e.g. the filters) so
-    that ticks never carry over to other rows."""
-    table_key = f"{key}_table_{result.page}_{result.per_page}" + (f"_{version}" if version else "")
+    ids of the ticked rows. Ticks are let go when the page, its size or `version` (e.g.
+    the filters) changes. With `open_column`, a click on a cell of that column calls
+    `on_open` with the row's id, in the same browser tab."""
+    table_key = f"{key}_table"
+    _fresh_table(table_key, (result.page, result.per_page, version))
+    ids = [row.id for row in result.rows]
+    modes = ["multi-row" if multi else "single-row"] + (["single-cell"] if open_column else [])
     st.dataframe(
         frame,
         column_config=column_config,
         hide_index=True,
         on_select="rerun",
-        selection_mode="multi-row" if multi else "single-row",
+        selection_mode=modes,
         key=table_key,
         width="stretch",
+        height="content",
     )
-    pager(key, result, position="bottom")
-    return selected_ids(table_key, [row.id for row in result.rows])
+    if open_column and on_open and (opened := _opened_id(table_key, ids, open_column)):
+        on_open(opened)  # the table is not drawn on the next run, so its click is let go
+        st.rerun()
+    if result.pages > 1:
+        pager(key, result, position="bottom")
+    return selected_ids(table_key, ids)

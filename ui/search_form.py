@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict, replace
 
 import streamlit as st
 
 from core.search import SearchCriteria
 from core.text import DATE_FORMS_HELP, parse_id
+from ui.layout import is_phone
 
 SAVED = "search_criteria"
 TEXT_FIELDS = {
@@ -37,9 +39,13 @@ def _to_url(criteria: SearchCriteria) -> None:
 
 def saved_criteria() -> SearchCriteria | None:
     """The last search of this session, or the one a shared link carries."""
-    if SAVED not in st.session_state and (from_url := _from_url()) is not None:
+    from_url = _from_url()
+    if SAVED not in st.session_state and from_url is not None:
         st.session_state[SAVED] = from_url
-    return st.session_state.get(SAVED)
+    criteria = st.session_state.get(SAVED)
+    if criteria is not None and criteria != from_url:
+        _to_url(criteria)  # back from another page, whose address held no search
+    return criteria
 
 
 def clear() -> None:
@@ -47,6 +53,18 @@ def clear() -> None:
     for name in [*TEXT_FIELDS, "centre_id"]:
         st.session_state.pop(f"search_{name}", None)
     st.query_params.clear()
+
+
+def _form_box(saved: SearchCriteria):
+    """On a phone with results on screen the form folds away, so the results come first."""
+    if saved.is_empty() or not is_phone():
+        return nullcontext()  # no wrapper: every block drawn costs the browser time
+    typed = [
+        f"{label} {getattr(saved, name)}"
+        for name, (label, _) in TEXT_FIELDS.items()
+        if getattr(saved, name)
+    ]
+    return st.expander(f"Search: {', '.join(typed)}", icon=":material/search:")
 
 
 def search_form(centres: dict[int, str] | None) -> SearchCriteria | None:
@@ -57,7 +75,7 @@ def search_form(centres: dict[int, str] | None) -> SearchCriteria | None:
         st.session_state.setdefault(
             f"search_{name}", value or (ALL_CENTRES if name == "centre_id" else "")
         )
-    with st.form("search_form"):
+    with _form_box(saved), st.form("search_form"):
         columns = st.columns(5)
         for column, (name, (label, _)) in zip(columns, TEXT_FIELDS.items(), strict=True):
             help_text = f"For example {DATE_FORMS_HELP}." if name == "date_of_birth" else None

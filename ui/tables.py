@@ -39,14 +39,14 @@ def batch_certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
 
 
 def search_results_frame(rows: list[CertificateRow]) -> pd.DataFrame:
-    """The guide's Search columns."""
+    """The guide's Search columns, names first (a phone shows only the first few)."""
     return _columns(
         rows,
         {
+            "surname": "Surname",
+            "first_name": "First Name",
             "number": "Certificate Number",
             "candidate_number": "Candidate ID",
-            "first_name": "First Name",
-            "surname": "Surname",
             "qualification_title": "Qualification",
             "issue_date": "Issue Date",
         },

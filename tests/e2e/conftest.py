@@ -43,19 +43,23 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 90)
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_database(tmp_path_factory) -> str:
+    """The throwaway database the live server uses (for `python -m core.cli` beside it)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'portal.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, live_database) -> Iterator[str]:
     """`make run` exactly as a user runs it, on a throwaway database."""
     port = _free_port()
-    database = tmp_path_factory.mktemp("e2e") / "portal.db"
-    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "EXPORTS_URL": str(database.parent / "exports"),
+        "DATABASE_URL": live_database,
+        "EXPORTS_URL": str(tmp_path_factory.mktemp("e2e-exports")),
         "PORT": str(port),
-        "PUBLIC_URL": url,  # links in emails and the card payment page's return address
     }
-    env.pop("TEST_DATABASE_URL", None)
+    for name in ("TEST_DATABASE_URL", "PUBLIC_URL"):  # make run derives PUBLIC_URL from PORT
+        env.pop(name, None)
     log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
@@ -65,6 +69,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    url = f"http://localhost:{port}"  # the PUBLIC_URL make run gives the app and worker
     try:
         _wait_until_healthy(url, server)
         yield url

@@ -52,3 +52,13 @@ def test_wrong_password_shows_a_message_without_saying_if_the_email_exists(
     fill_sign_in_form(page, "nobody@nowhere.example", "whatever-it-is")
     expect(page.get_by_text("Email or password is not right").first).to_be_visible()
     screenshot(page, "03-sign-in-failed")
+
+
+def test_the_logo_leads_home_from_any_page(live_server: str, page: Page):
+    page.goto(live_server)
+    expect(page.get_by_role("banner").get_by_role("img", name="Logo")).to_be_visible()
+    sign_in(page, live_server, "user@fanshaws.example")
+    page.get_by_role("link", name="Search").first.click()
+    expect(page.get_by_label("Surname")).to_be_visible()
+    page.get_by_role("button", name="Navigate to home page").click()
+    expect(page.get_by_text("Centre user home").first).to_be_visible()

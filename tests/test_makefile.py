@@ -1,0 +1,37 @@
+"""`make run` as a new user runs it: the right email links, and only the app's packages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _planned(target: str, tmp_path: Path, *args: str, **env: str) -> str:
+    """What `make` would run for `target` in a fresh virtual environment (dry run)."""
+    environ = {key: value for key, value in os.environ.items() if key != "PUBLIC_URL"}
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={tmp_path / 'venv'}", *args],
+        cwd=ROOT,
+        env={**environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_run_points_email_links_at_the_port_it_serves_on(tmp_path):
+    assert "PUBLIC_URL=http://localhost:8600 " in _planned("run", tmp_path, "PORT=8600")
+
+
+def test_a_public_url_that_is_set_wins(tmp_path):
+    planned = _planned("run", tmp_path, "PORT=8600", PUBLIC_URL="https://certs.example")
+    assert "PUBLIC_URL=https://certs.example " in planned
+
+
+def test_run_installs_the_app_and_test_keeps_the_test_tools(tmp_path):
+    assert "requirements-dev.txt" not in _planned("run", tmp_path)
+    assert "-r requirements-dev.txt" in _planned("test", tmp_path)
