@@ -241,6 +241,13 @@ class PhaseResult:
     errors: list[str] = field(default_factory=list)
     rss_idle_mb: float = 0.0
     rss_loaded_mb: float = 0.0
+    cpu_s: float = 0.0  # the app process's CPU time while the users searched
+
+    def cpu_ms_per_search(self) -> float:
+        return 1000 * self.cpu_s / len(self.search_ms) if self.search_ms else 0.0
+
+    def mb_per_session(self) -> float:
+        return (self.rss_loaded_mb - self.rss_idle_mb) / self.users
 
 
 async def _user(
@@ -270,7 +277,7 @@ async def _user(
                 elapsed, run = await user.search(surname)
                 check_search(run, searches[surname])
                 result.search_ms.append(elapsed)
-            except (ProtocolError, TimeoutError) as error:
+            except ProtocolError as error:
                 result.errors.append(f"{email}: {error}")
             next_at += SEARCH_EVERY_S
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
@@ -303,14 +310,16 @@ async def run_phase(
             )
         )
         await asyncio.sleep(0.1)
-    deadline = time.monotonic() + 60 + 2 * len(accounts)
+    deadline = time.monotonic() + 60 + len(accounts)
     while len(ready) + len(result.errors) < len(accounts) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
+    cpu_before = cpu_s(pid) if pid else 0.0
     stop_at[0] = time.monotonic() + duration
     start.set()
     await asyncio.sleep(max(0.0, duration - 1))
     result.rss_loaded_mb = rss_mb(pid) if pid else 0.0  # every session open, warmed
     await asyncio.gather(*tasks)
+    result.cpu_s = cpu_s(pid) - cpu_before if pid else 0.0
     await asyncio.gather(*(user.close() for user in ready), return_exceptions=True)
     return result
 
@@ -326,14 +335,24 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of the process, all threads."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def start_app(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run` on a free port (one process, no job worker threads)."""
+def start_app(
+    url: str, log_path: Path, options: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
+    """`streamlit run` on a free port (one process, no job worker threads), with the
+    project's .streamlit/config.toml and any extra `--section.option value` pairs."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0", "LOG_LEVEL": "WARNING"}
     log = open(log_path, "w")  # noqa: SIM115
@@ -341,6 +360,7 @@ def start_app(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
         [
             *(sys.executable, "-m", "streamlit", "run", "streamlit_app.py"),
             *("--server.port", str(port), "--server.headless", "true"),
+            *options,
         ],
         cwd=ROOT,
         env=env,
@@ -423,30 +443,69 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if values else 0.0
 
 
+# The app as .streamlit/config.toml ships it, against the two Streamlit settings the
+# profile of a loaded process blamed (see the README's Load section):
+# runner.postScriptGC runs gc.collect(2) after every script run of every session, and
+# server.fileWatcherType makes every session re-resolve the path of every imported
+# module (thousands: pandas, sqlalchemy, pyarrow) after every run.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "configured": (),
+    "tuned": ("--server.fileWatcherType", "none", "--runner.postScriptGC", "false"),
+    "no-post-gc": ("--runner.postScriptGC", "false"),
+    "no-watcher": ("--server.fileWatcherType", "none"),
+}
+
+
 def measure(
-    url: str, counts: list[int], accounts: list, searches: dict, duration: float, logs: Path
+    url: str,
+    variant: str,
+    counts: list[int],
+    accounts: list,
+    searches: dict,
+    duration: float,
+    logs: Path,
 ) -> list[PhaseResult]:
+    """One fresh app process per N: warm it with one user, then N users."""
     results = []
     for count in counts:
-        server, address = start_app(url, logs / f"app-{count}-users.log")
+        log = logs / f"app-{variant}-{count}-users.log"
+        server, address = start_app(url, log, VARIANTS[variant])
         try:
-            # warm-up: one user signs in and searches, so imports and caches are in
             asyncio.run(run_phase(address, accounts[-1:], searches, 6.0))
             time.sleep(1)
-            result = asyncio.run(run_phase(address, accounts[:count], searches, duration, server.pid))
+            result = asyncio.run(
+                run_phase(address, accounts[:count], searches, duration, server.pid)
+            )
         finally:
             stop_app(server)
         results.append(result)
-        per_session = (result.rss_loaded_mb - result.rss_idle_mb) / count
         print(
-            f"  {count} users: {len(result.search_ms)} searches, {len(result.errors)} errors, "
-            f"RSS {result.rss_idle_mb:.0f} -> {result.rss_loaded_mb:.0f} MB "
-            f"({per_session:.1f} MB a session)",
+            f"  {variant}, {count} users: {len(result.search_ms)} searches, "
+            f"{len(result.errors)} errors, p95 {percentile(result.search_ms, 0.95):.0f} ms, "
+            f"RSS {result.rss_idle_mb:.0f} -> {result.rss_loaded_mb:.0f} MB; "
+            f"load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
-        for error in result.errors[:5]:
+        for error in result.errors[:3]:
             print(f"    error: {error}")
     return results
+
+
+def print_results(variant: str, results: list[PhaseResult]) -> None:
+    print(f"\nLoad, {variant}: one app process, users searching every {SEARCH_EVERY_S:.0f} s")
+    print(
+        f"{'users':>6}{'searches':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}"
+        f"{'CPU ms/search':>15}{'sign-in p50 ms':>16}{'RSS 0 MB':>10}{'RSS N MB':>10}"
+        f"{'MB/session':>12}"
+    )
+    for r in results:
+        print(
+            f"{r.users:>6}{len(r.search_ms):>10}{percentile(r.search_ms, 0.5):>9.0f}"
+            f"{percentile(r.search_ms, 0.95):>9.0f}{max(r.search_ms, default=0):>9.0f}"
+            f"{len(r.errors):>8}{r.cpu_ms_per_search():>15.1f}"
+            f"{statistics.median(r.sign_in_ms or [0]):>16.0f}"
+            f"{r.rss_idle_mb:>10.0f}{r.rss_loaded_mb:>10.0f}{r.mb_per_session():>12.2f}"
+        )
 
 
 def main() -> None:
@@ -455,8 +514,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="seconds of searching per N")
     parser.add_argument("--certificates", type=int, default=2_400, help="demo data size")
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
+    parser.add_argument(
+        "--variants",
+        default="configured,tuned",
+        help=f"app settings to compare, from: {', '.join(VARIANTS)}",
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.users.split(",")]
+    variants = args.variants.split(",")
     logs = Path(tempfile.mkdtemp(prefix="dc-load-"))
     url = args.database_url or f"sqlite:///{logs / 'load.db'}"
     accounts, searches = build(url, args.certificates, max(counts) + 1)
@@ -465,28 +530,30 @@ def main() -> None:
         f"({url.split(':')[0]}); searching every {SEARCH_EVERY_S:.0f} s for "
         f"{args.duration:.0f} s per N; app logs in {logs}; load {os.getloadavg()[0]:.2f}"
     )
-    results = measure(url, counts, accounts, searches, args.duration, logs)
-
-    print("\nLoad: one app process, simulated users over Streamlit's websocket protocol")
-    print(
-        f"{'users':>6}{'searches':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}"
-        f"{'sign-in p50':>13}{'RSS idle MB':>13}{'RSS N MB':>10}{'MB/session':>12}"
-    )
-    for r in results:
-        print(
-            f"{r.users:>6}{len(r.search_ms):>10}{percentile(r.search_ms, 0.5):>9.0f}"
-            f"{percentile(r.search_ms, 0.95):>9.0f}{max(r.search_ms, default=0):>9.0f}"
-            f"{len(r.errors):>8}{statistics.median(r.sign_in_ms or [0]):>13.0f}"
-            f"{r.rss_idle_mb:>13.0f}{r.rss_loaded_mb:>10.0f}"
-            f"{(r.rss_loaded_mb - r.rss_idle_mb) / r.users:>12.1f}"
-        )
-    for r in results:
-        print(f"metric load_p50_ms_{r.users}_users {percentile(r.search_ms, 0.5):.2f} ms")
-        print(f"metric load_p95_ms_{r.users}_users {percentile(r.search_ms, 0.95):.2f} ms")
-        print(f"metric load_errors_{r.users}_users {len(r.errors)} count")
-    largest = results[-1]
-    per_session = (largest.rss_loaded_mb - largest.rss_idle_mb) / largest.users
-    print(f"metric memory_mb_per_session {per_session:.2f} MB")
+    results = {
+        variant: measure(url, variant, counts, accounts, searches, args.duration, logs)
+        for variant in variants
+    }
+    for variant, rows in results.items():
+        print_results(variant, rows)
+    if len(variants) > 1:
+        first, other = variants[0], variants[1]
+        print(f"\np95 {first} / {other}:")
+        for a, b in zip(results[first], results[other], strict=True):
+            ratio = percentile(a.search_ms, 0.95) / max(percentile(b.search_ms, 0.95), 1e-9)
+            print(f"  {a.users:>4} users: {ratio:.1f}x")
+    for variant, rows in results.items():
+        suffix = "" if variant == variants[0] else f"_{variant.replace('-', '_')}"
+        for r in rows:
+            print(
+                f"metric load_p50_ms_{r.users}_users{suffix} {percentile(r.search_ms, 0.5):.2f} ms"
+            )
+            print(
+                f"metric load_p95_ms_{r.users}_users{suffix} {percentile(r.search_ms, 0.95):.2f} ms"
+            )
+            print(f"metric load_errors_{r.users}_users{suffix} {len(r.errors)} count")
+        print(f"metric load_cpu_ms_per_search{suffix} {rows[-1].cpu_ms_per_search():.2f} ms")
+        print(f"metric memory_mb_per_session{suffix} {rows[-1].mb_per_session():.2f} MB")
 
 
 if __name__ == "__main__":
