@@ -123,7 +123,11 @@ class StreamlitUser:
     async def open(self) -> None:
         address = self.base_url.replace("http", "ws", 1) + "/_stcore/stream"
         self.socket = await connect(
-            address, subprotocols=["streamlit"], max_size=None, open_timeout=60
+            address,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,  # a browser sends no pings: a busy server must not end it
         )
         await self.rerun()
 
