@@ -6,6 +6,9 @@ data seeded into a database of the test's own (the demo data is deterministic)."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,13 @@ from core.users import actor_for
 
 FANSHAWS = ["coordinator@fanshaws.example", "user@fanshaws.example"]
 PREFIXES = ["obr", "smi", "jon"]
+
+
+def run(coroutine: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run the client in a thread of its own: playwright's sync API, used by the browser
+    tests of the same worker, leaves an event loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine())).result()
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +65,14 @@ def test_signed_in_search_draws_its_results_through_the_protocol(
         await user.close()
         return found
 
-    assert asyncio.run(one_user()) == [expected_totals[p] for p in PREFIXES]
+    assert run(one_user) == [expected_totals[p] for p in PREFIXES]
 
 
 def test_two_users_search_every_five_seconds_without_errors(
     live_server: str, expected_totals: dict[str, int]
 ):
     accounts = [(email, DEMO_PASSWORD) for email in FANSHAWS]
-    result = asyncio.run(run_phase(live_server, accounts, expected_totals, duration=6))
+    result = run(lambda: run_phase(live_server, accounts, expected_totals, duration=6))
     assert result.errors == []
     assert len(result.sign_in_ms) == 2
     assert len(result.search_ms) >= 3
@@ -78,8 +88,7 @@ def test_a_failed_sign_in_is_an_error_not_a_fast_request(live_server: str):
             await user.close()
 
     with pytest.raises(ProtocolError, match="sign-in failed"):
-        asyncio.run(wrong_account())
-    result = asyncio.run(
-        run_phase(live_server, [("nobody@fanshaws.example", "x")], {"smi": 1}, duration=1)
-    )
+        run(wrong_account)
+    nobody = [("nobody@fanshaws.example", "x")]
+    result = run(lambda: run_phase(live_server, nobody, {"smi": 1}, duration=1))
     assert result.search_ms == [] and len(result.errors) == 1
