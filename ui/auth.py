@@ -18,6 +18,7 @@ import time
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from core import auth
 from core.config import get_settings
@@ -25,7 +26,7 @@ from core.errors import InvalidInput
 from core.models import User
 from core.users import actor_for
 from ui.layout import page_title
-from ui.services import SESSION_ENDED, db
+from ui.services import SESSION_ENDED, checked_now, db
 
 log = logging.getLogger(__name__)
 _PENDING_COOKIE = "auth_pending_cookie"
@@ -48,31 +49,27 @@ def _forget_sign_in() -> None:
         st.session_state.pop(key, None)
 
 
-def _user_from_session_state() -> User | None:
+def _user_from_session_state(session: Session) -> User | None:
     """The user this tab signed in as, if that sign-in still holds; otherwise the tab
     forgets it and says so."""
     state = st.session_state
     if not (state.get("authentication_status") and state.get("signed_in_at")):
         return None
-    with db() as session:
-        user = auth.session_user(
-            session, email=state["username"], signed_in_at=state["signed_in_at"]
-        )
+    user = auth.session_user(session, email=state["username"], signed_in_at=state["signed_in_at"])
     if user is None:
         _forget_sign_in()
         st.info(SESSION_ENDED)
     return user
 
 
-def _user_from_cookie() -> User | None:
+def _user_from_cookie(session: Session) -> User | None:
     """Resume a sign-in from this browser's cookie, if we issued it, it has not expired,
     and its user has not logged out or changed password since. Anything else is
     ignored, so a bad cookie only means the sign-in form."""
     claims = auth.read_cookie(st.context.cookies.get(get_settings().cookie_name))
     if claims is None:
         return None
-    with db() as session:
-        user = auth.session_user(session, email=claims.email, signed_in_at=claims.signed_in_at)
+    user = auth.session_user(session, email=claims.email, signed_in_at=claims.signed_in_at)
     if user is not None:
         _mark_signed_in(user.email, claims.signed_in_at)
     return user
@@ -82,13 +79,14 @@ def sign_in_gate() -> bool:
     """Resolve who is signed in (storing their actor in session_state). Returns True
     when a user is signed in; a database outage shows a message and the form."""
     try:
-        user = _user_from_session_state() or _user_from_cookie()
-        if user is None:
-            st.session_state.pop("actor", None)
-            return False
         with db() as session:
+            user = _user_from_session_state(session) or _user_from_cookie(session)
+            if user is None:
+                st.session_state.pop("actor", None)
+                return False
             st.session_state["actor"] = actor_for(session, user=user)
             st.session_state["user_name"] = user.full_name
+        checked_now()
     except SQLAlchemyError:
         log.warning("sign-in gate: the database did not answer", exc_info=True)
         _forget_sign_in()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -15,6 +16,10 @@ from core.errors import PermissionDenied
 from core.users import Actor
 
 SESSION_ENDED = "Your session has ended. Please sign in again."
+_CHECKED_AT = "actor_checked_at"
+# The gate checks the sign-in at the top of every run; calls within this many seconds
+# trust it. A fragment's own rerun (every 2-3 s) and a download made on click check again.
+CHECK_TRUSTED_SECONDS = 1.0
 Result = TypeVar("Result")
 
 
@@ -31,17 +36,27 @@ def _alive(actor: Actor, signed_in_at: float) -> Actor:
     return actor
 
 
+def checked_now() -> None:
+    """The sign-in was just checked against the database (by the gate)."""
+    st.session_state[_CHECKED_AT] = time.monotonic()
+
+
 def current_actor() -> Actor:
     """The actor the entry script resolved for this run, checked against the database
-    first: a tab left open stops reading data once its user has logged out anywhere."""
+    unless that was done a moment ago: a tab left open stops reading data once its user
+    has logged out anywhere."""
     actor = st.session_state.get("actor")
     if actor is None:
         raise PermissionDenied("Please sign in to see this page.")
+    if time.monotonic() - st.session_state.get(_CHECKED_AT, 0.0) < CHECK_TRUSTED_SECONDS:
+        return actor
     try:
-        return _alive(actor, st.session_state["signed_in_at"])
+        _alive(actor, st.session_state["signed_in_at"])
     except PermissionDenied:
         st.session_state.pop("actor", None)
         raise
+    checked_now()
+    return actor
 
 
 def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Result]:
