@@ -14,13 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +24,17 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from benchmarks.common import metric, p95, prepare, print_table, temporary_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    metric,
+    p95,
+    prepare,
+    print_table,
+    serve_streamlit,
+    stop_server,
+    temporary_database,
+)
 from core.db import get_engine, session_scope  # noqa: E402
 from core.demo import DEMO_PASSWORD, DemoSize, seed_demo  # noqa: E402
 from core.models import Certificate, Role  # noqa: E402
@@ -124,43 +130,6 @@ def page_rerun(url: str, runs: int) -> list[float]:
     return timings
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serve(script: str, url: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    address = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
-            return server, address
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{script} did not start")
-
-
 def _press_search(page, surname: str, expected_total: int) -> float:
     page.get_by_label("Surname").fill(surname)
     started = time.perf_counter()
@@ -181,18 +150,11 @@ def browser_runs(url: str, runs: int) -> tuple[list[float], list[float]]:
             ).total
             for p in prefixes
         }
-    portal, portal_url = _serve("streamlit_app.py", url)
-    bare, bare_url = _serve("benchmarks/bare_search_app.py", url)
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-    ]
+    portal, portal_url = serve_streamlit("streamlit_app.py", url)
+    bare, bare_url = serve_streamlit("benchmarks/bare_search_app.py", url)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             portal_page = browser.new_page(viewport={"width": 1400, "height": 1000})
             portal_page.goto(portal_url)
             portal_page.get_by_label("Email address").fill(COORDINATOR.email)
@@ -214,8 +176,8 @@ def browser_runs(url: str, runs: int) -> tuple[list[float], list[float]]:
                     bare_times.append(bare_time)
             browser.close()
     finally:
-        for server in (portal, bare):
-            os.killpg(server.pid, signal.SIGTERM)
+        stop_server(portal)
+        stop_server(bare)
     return portal_times, bare_times
 
 
