@@ -104,3 +104,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-background-networking",
 ]
+
+
+def paired_runs(
+    runs: int, portal: Callable[[int], float], bare: Callable[[int], float]
+) -> tuple[list[float], list[float]]:
+    """Time the portal and the bare page in turns (so a burst of load hits both alike),
+    `runs` pairs after one pair that warms both servers and is not counted."""
+    portal_times, bare_times = [], []
+    for run in range(runs + 1):
+        portal_time, bare_time = portal(run), bare(run)
+        if run:
+            portal_times.append(portal_time)
+            bare_times.append(bare_time)
+    return portal_times, bare_times

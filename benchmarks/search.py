@@ -29,6 +29,7 @@ from benchmarks.common import (  # noqa: E402
     CHROMIUM_ARGS,
     metric,
     p95,
+    paired_runs,
     prepare,
     print_table,
     serve_streamlit,
@@ -130,7 +131,8 @@ def page_rerun(url: str, runs: int) -> list[float]:
     return timings
 
 
-def _press_search(page, surname: str, expected_total: int) -> float:
+def _press_search(page, surname: str, totals: dict[str, int]) -> float:
+    expected_total = totals[surname]
     page.get_by_label("Surname").fill(surname)
     started = time.perf_counter()
     page.get_by_role("button", name="Search", exact=True).first.click()
@@ -166,19 +168,16 @@ def browser_runs(url: str, runs: int) -> tuple[list[float], list[float]]:
             bare_page = browser.new_page(viewport={"width": 1400, "height": 1000})
             bare_page.goto(bare_url)
             bare_page.get_by_label("Surname").wait_for()
-            portal_times, bare_times = [], []
-            for run in range(runs + 1):
-                prefix = prefixes[run % 2]
-                portal_time = _press_search(portal_page, prefix, totals[prefix])
-                bare_time = _press_search(bare_page, prefix, totals[prefix])
-                if run:  # the first pair warms both servers
-                    portal_times.append(portal_time)
-                    bare_times.append(bare_time)
+            times = paired_runs(
+                runs,
+                lambda run: _press_search(portal_page, prefixes[run % 2], totals),
+                lambda run: _press_search(bare_page, prefixes[run % 2], totals),
+            )
             browser.close()
     finally:
         stop_server(portal)
         stop_server(bare)
-    return portal_times, bare_times
+    return times
 
 
 def main() -> None:

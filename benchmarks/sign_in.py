@@ -22,6 +22,7 @@ from benchmarks.common import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     metric,
+    paired_runs,
     prepare,
     print_table,
     serve_streamlit,
@@ -56,21 +57,19 @@ def browser_runs(url: str, runs: int) -> tuple[list[float], list[float]]:
 
     portal, portal_address = serve_streamlit("streamlit_app.py", url)
     bare, bare_address = serve_streamlit("benchmarks/bare_sign_in_app.py", url)
-    portal_times, bare_times = [], []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for run in range(runs + 1):
-                portal_time = click_to_home_ms(browser, portal_address)
-                bare_time = click_to_home_ms(browser, bare_address)
-                if run:  # the first pair warms both servers
-                    portal_times.append(portal_time)
-                    bare_times.append(bare_time)
+            times = paired_runs(
+                runs,
+                lambda _: click_to_home_ms(browser, portal_address),
+                lambda _: click_to_home_ms(browser, bare_address),
+            )
             browser.close()
     finally:
         stop_server(portal)
         stop_server(bare)
-    return portal_times, bare_times
+    return times
 
 
 def main() -> None:

@@ -54,7 +54,7 @@ def test_reset_link_arrives_by_smtp_once_the_worker_delivers_it(db_url):
 
 def test_queued_email_to_an_unreachable_server_is_recorded_as_failed(db_url):
     with smtp_server() as (port, _inbox):
-        pass
+        pass  # the server is gone: nothing listens on this port any more
     settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
     with session_scope() as session:
         queue_email(session, to="a@b.example", subject="Hello", body="Body", settings=settings)
