@@ -15,7 +15,7 @@ from core.audit import record_event
 from core.certificates import visible_certificate
 from core.errors import InvalidInput, NotFound
 from core.models import Basket, BasketLine, Certificate, OrderLine, Qualification
-from core.prices import price_list, vat_pence
+from core.prices import PricedLine, price_list, vat_pence
 from core.users import Actor
 
 REASONS = ("Duplicate required", "Lost", "Damaged", "Name change", "Other")
@@ -45,7 +45,7 @@ class OrderForm:
 
 
 @dataclass(frozen=True)
-class BasketRow:
+class BasketRow(PricedLine):
     id: int
     product: str
     product_name: str
@@ -56,18 +56,6 @@ class BasketRow:
     price_pence: int
     vat_each_pence: int
     certificate_id: int
-
-    @property
-    def subtotal_pence(self) -> int:
-        return self.quantity * self.price_pence
-
-    @property
-    def vat_pence(self) -> int:
-        return self.quantity * self.vat_each_pence
-
-    @property
-    def gross_pence(self) -> int:
-        return self.subtotal_pence + self.vat_pence
 
 
 def basket_summary(session: Session, *, actor: Actor) -> BasketSummary:

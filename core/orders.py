@@ -25,7 +25,7 @@ from core.models import (
 )
 from core.paging import Page, paginate
 from core.payments.base import PaymentMethod
-from core.prices import price_list
+from core.prices import PricedLine, price_list
 from core.text import money, uk_datetime
 from core.users import Actor
 
@@ -53,7 +53,7 @@ class OrderRow:
 
 
 @dataclass(frozen=True)
-class OrderLineView:
+class OrderLineView(PricedLine):
     product_name: str
     qualification_title: str
     reference: str

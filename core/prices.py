@@ -12,6 +12,27 @@ from core.config import get_settings
 from core.errors import InvalidInput
 
 
+class PricedLine:
+    """Sub Total, VAT and Gross of a line with quantity, price_pence and vat_each_pence
+    (a basket row and a placed order's line alike)."""
+
+    quantity: int
+    price_pence: int
+    vat_each_pence: int
+
+    @property
+    def subtotal_pence(self) -> int:
+        return self.quantity * self.price_pence
+
+    @property
+    def vat_pence(self) -> int:
+        return self.quantity * self.vat_each_pence
+
+    @property
+    def gross_pence(self) -> int:
+        return self.subtotal_pence + self.vat_pence
+
+
 @dataclass(frozen=True)
 class PriceItem:
     key: str

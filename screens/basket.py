@@ -3,8 +3,9 @@ import streamlit as st
 from core.basket import basket_rows, remove_basket_lines, update_basket
 from core.checkout import totals
 from core.errors import InvalidInput
+from ui.errors import show_error
 from ui.layout import page_title
-from ui.ordering import basket_frame, start_checkout, totals_table
+from ui.ordering import lines_frame, start_checkout, totals_table
 from ui.services import current_actor, db
 
 page_title(
@@ -27,7 +28,7 @@ if not rows:
 
 version = "-".join(str(row.id) for row in rows)
 edited = st.data_editor(
-    basket_frame(rows).assign(Remove=False),
+    lines_frame(rows).assign(Remove=False),
     key=f"basket_editor_{version}",
     hide_index=True,
     width="stretch",
@@ -72,7 +73,7 @@ try:
             update_basket(session, actor=actor, quantities=quantities)
         st.rerun()
 except InvalidInput as error:
-    st.error(error.message)
+    show_error(error)
 
 totals_table(totals(rows))
 shop, _, checkout = st.columns([1, 3, 1])

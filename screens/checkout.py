@@ -13,12 +13,13 @@ from core.checkout import (
 from core.errors import InvalidInput
 from core.payments.base import PaymentMethod
 from core.prices import price_list
+from ui.errors import show_error
 from ui.layout import as_text, page_title
 from ui.ordering import (
     address_form,
     address_text,
-    basket_frame,
     go_to,
+    lines_frame,
     option_label,
     order_placed,
     payment_answer,
@@ -77,7 +78,7 @@ def next_step(check) -> None:
         try:
             check()
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
             return
         step_to(step + 1)
         st.rerun()
@@ -88,7 +89,7 @@ def keep(key: str, value) -> None:
 
 
 if step == 1:
-    st.dataframe(basket_frame(rows), hide_index=True, width="stretch")
+    st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
     totals_table(totals(rows))
     next_step(lambda: None)
 elif step == 2:
@@ -121,7 +122,7 @@ else:
     reference = st.text_input(
         "Your reference", max_chars=100, help="Shown as Transaction Reference in Orders."
     )
-    st.dataframe(basket_frame(rows), hide_index=True, width="stretch")
+    st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
     money = totals(rows, option)
     totals_table(money)
     credits = method == PaymentMethod.CREDITS
@@ -146,7 +147,7 @@ else:
                     checkout=Checkout(billing, delivery, option.key, method, reference),
                 )
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
             st.stop()
         if placed.redirect_url:
             go_to(placed.redirect_url)

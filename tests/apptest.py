@@ -42,5 +42,10 @@ def texts(app: AppTest) -> str:
     """Everything the page shows as text, for 'the page says …' checks (markdown's
     backslash escapes and invisible word joiners removed, as the reader sees it)."""
     kinds = ("markdown", "title", "subheader", "caption", "error", "success", "info", "warning")
-    shown = "\n".join(str(element.value) for kind in kinds for element in getattr(app, kind))
-    return MARKDOWN_ESCAPE.sub(r"\1", shown).replace("\u2060", "")
+    return shown("\n".join(str(element.value) for kind in kinds for element in getattr(app, kind)))
+
+
+def shown(markdown: str) -> str:
+    """A markdown element's text as the reader sees it: backslash escapes and invisible
+    word joiners removed."""
+    return MARKDOWN_ESCAPE.sub(r"\1", markdown).replace("\u2060", "")

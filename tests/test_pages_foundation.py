@@ -12,7 +12,7 @@ from core.config import get_settings
 from core.content import faq
 from core.db import session_scope
 from core.models import Centre, OutboxEmail, Role, User
-from tests.apptest import by_label, signed_in_app, signed_out_app, texts
+from tests.apptest import by_label, shown, signed_in_app, signed_out_app, texts
 from tests.factories import PASSWORD, make_centre, make_user
 from ui.errors import UNEXPECTED
 from ui.navigation import SIGNED_IN, SIGNED_OUT
@@ -55,7 +55,7 @@ def test_sign_in_form_signs_the_coordinator_in_and_shows_home(coordinator):
 
 def test_wrong_password_shows_one_clear_message(coordinator):
     app = _sign_in(signed_out_app(), coordinator.email, "wrong-password")
-    assert [error.value for error in app.error] == [SIGN_IN_FAILED]
+    assert [shown(error.value) for error in app.error] == [SIGN_IN_FAILED]
 
 
 def test_home_shows_the_six_sections_with_their_buttons(coordinator):

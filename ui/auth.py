@@ -25,6 +25,7 @@ from core.config import get_settings
 from core.errors import InvalidInput
 from core.models import User
 from core.users import actor_for
+from ui.errors import show_error
 from ui.layout import page_title
 from ui.services import SESSION_ENDED, checked_now, db
 
@@ -136,7 +137,7 @@ def sign_in_form() -> None:
         with st.spinner("Signing in…", show_time=False):
             user = auth.sign_in(email=email, password=password)
     except InvalidInput as error:
-        st.error(error.message)
+        show_error(error)
         return
     signed_in_at = time.time()
     _mark_signed_in(user.email, signed_in_at)

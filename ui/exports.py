@@ -19,6 +19,7 @@ from core.exports import (
 )
 from core.paging import Page
 from core.text import uk_datetime
+from ui.errors import show_error
 from ui.layout import as_text
 from ui.navigation import SIGNED_IN
 from ui.pager import page_request, pager
@@ -71,7 +72,7 @@ def _export_dialog(selection: ExportSelection, chosen: str) -> None:
                 description=description,
             )
     except (InvalidInput, NotFound) as error:
-        st.error(error.message)
+        show_error(error)
         return
     _close()
     st.session_state[CREATED] = True

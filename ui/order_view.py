@@ -10,7 +10,7 @@ from core.checkout import INTERNATIONAL_NOTE, Totals
 from core.orders import OrderDetails, get_order
 from core.text import uk_datetime
 from ui.layout import as_text
-from ui.ordering import address_text, order_lines_frame, totals_table
+from ui.ordering import address_text, lines_frame, totals_table
 from ui.services import current_actor, db
 
 
@@ -50,7 +50,7 @@ def order_view(raw_id: str) -> None:
         st.error("There is no order with that ID.")
         return
     _summary(order)
-    st.dataframe(order_lines_frame(order.lines), hide_index=True, width="stretch")
+    st.dataframe(lines_frame(order.lines), hide_index=True, width="stretch")
     totals_table(Totals(order.subtotal_pence, order.delivery_pence, order.vat_pence))
     billing, delivery = st.columns(2)
     billing.markdown(f"**Billing address**  \n{address_text(order.billing)}")

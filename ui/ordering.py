@@ -9,16 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from core.addresses import AddressInput
-from core.basket import ONE_EACH, REASONS, BasketRow, add_to_basket, order_form
+from core.basket import ONE_EACH, REASONS, add_to_basket, order_form
 from core.checkout import INTERNATIONAL_NOTE, Totals, settle_card_payment
 from core.countries import countries
 from core.errors import InvalidInput
 from core.mail import queue_email
 from core.models import OrderStatus
-from core.orders import OrderLineView, claim_confirmation
+from core.orders import claim_confirmation
 from core.payments.base import PaymentMethod
-from core.prices import PriceItem
+from core.prices import PricedLine, PriceItem
 from core.text import money
+from ui.errors import show_error
 from ui.layout import as_text
 from ui.services import current_actor, db
 
@@ -75,7 +76,7 @@ def order_dialog(certificate_id: int, product: str) -> None:
                     other_reason=other,
                 )
         except InvalidInput as error:
-            st.error(error.message)
+            show_error(error)
             return
         _close()
         st.switch_page(BASKET_PAGE)
@@ -89,34 +90,16 @@ def show_order_dialog() -> bool:
     return True
 
 
-def _money_columns(rows, subtotal, vat, gross) -> dict[str, list[str]]:
-    return {
+def lines_frame(rows: list[PricedLine]) -> pd.DataFrame:
+    """The guide's basket columns, for basket rows and an order's lines alike."""
+    money_columns = {
         "Quantity": [row.quantity for row in rows],
         "Price": [money(row.price_pence) for row in rows],
-        "Sub Total": [money(subtotal(row)) for row in rows],
-        "VAT": [money(vat(row)) for row in rows],
-        "Gross": [money(gross(row)) for row in rows],
+        "Sub Total": [money(row.subtotal_pence) for row in rows],
+        "VAT": [money(row.vat_pence) for row in rows],
+        "Gross": [money(row.gross_pence) for row in rows],
     }
-
-
-def basket_frame(rows: list[BasketRow]) -> pd.DataFrame:
-    columns = _money_columns(
-        rows,
-        lambda r: r.subtotal_pence,
-        lambda r: r.vat_pence,
-        lambda r: r.gross_pence,
-    )
-    return pd.DataFrame({**_product_columns(rows), **columns})
-
-
-def order_lines_frame(lines: list[OrderLineView]) -> pd.DataFrame:
-    columns = _money_columns(
-        lines,
-        lambda r: r.quantity * r.price_pence,
-        lambda r: r.quantity * r.vat_each_pence,
-        lambda r: r.quantity * (r.price_pence + r.vat_each_pence),
-    )
-    return pd.DataFrame({**_product_columns(lines), **columns})
+    return pd.DataFrame({**_product_columns(rows), **money_columns})
 
 
 def totals_table(money_totals: Totals) -> None:
