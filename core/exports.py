@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from core.audit import record_event
+from core.batches import refuse_unless_complete
 from core.certificate_pdf import CertificateContent, CertificateRenderer
 from core.certificates import PDF_FROM
 from core.config import get_settings
@@ -172,6 +173,7 @@ def request_export(
     """Create the export at once (Pending) and queue it for a worker; returns its id."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
+    refuse_unless_complete(session, ids, "its certificates can be exported")
     with_pdf, before = _counts(session, ids)
     if with_pdf + before > get_settings().export_max_certificates:
         limit = get_settings().export_max_certificates

@@ -68,6 +68,17 @@ class NoticeStatus(enum.StrEnum):
     SENT = "sent"
 
 
+class BatchStatus(enum.StrEnum):
+    """A print batch's production, moved on by staff: Pending (claims imported), Printing,
+    then Complete (its certificates may be exported and candidates emailed) or Failed
+    (with a reason; staff may put it back to Pending)."""
+
+    PENDING = "PENDING"
+    PRINTING = "PRINTING"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
 class QualificationKind(enum.StrEnum):
     QUALIFICATION = "Qualification"
     QAP = "Quality Assured Programme"
@@ -154,12 +165,17 @@ class PrintBatch(Base):
         Index("ix_batches_centre_status_started", "centre_id", "status", "started_at", "id"),
         Index("ix_batches_centre_type_started", "centre_id", "batch_type", "started_at", "id"),
         Index("ix_batches_centre_finished", "centre_id", "finished_at"),
+        # Staff see every centre: the same orders without the centre in front.
+        Index("ix_batches_started", "started_at", "id"),
+        Index("ix_batches_status_started", "status", "started_at", "id"),
+        Index("ix_batches_type_started", "batch_type", "started_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=BatchStatus.PENDING.value)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    failure_reason: Mapped[str] = mapped_column(String(300), default="")
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     records: Mapped[int] = mapped_column(Integer, default=0)
     batch_type: Mapped[str] = mapped_column(String(30))
@@ -205,6 +221,48 @@ class Certificate(Base):
     candidate: Mapped[Candidate] = relationship()
     qualification: Mapped[Qualification] = relationship()
     centre: Mapped[Centre] = relationship()
+
+
+class ClaimRow(Base):
+    """One checked row of a claims file being imported, staged in the database so that
+    duplicates and clashes are found by SQL and memory does not grow with the file.
+    Emptied when the import ends."""
+
+    __tablename__ = "claim_rows"
+    __table_args__ = (
+        Index("ix_claim_rows_number", "job_id", "certificate_number"),
+        Index("ix_claim_rows_candidate", "job_id", "candidate_number"),
+    )
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_number: Mapped[str] = mapped_column(search_text(30))
+    centre_id: Mapped[int] = mapped_column(Integer)
+    candidate_number: Mapped[str] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    first_name_key: Mapped[str] = mapped_column(search_text(100))
+    surname_key: Mapped[str] = mapped_column(search_text(100))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    qualification_number: Mapped[str] = mapped_column(String(20))
+    qualification_title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    grade: Mapped[str] = mapped_column(String(40))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    # Already in the database exactly as in this row (a file imported again): skipped.
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ClaimNamePart(Base):
+    """A later surname part of a staged claim row (see CertificateNamePart)."""
+
+    __tablename__ = "claim_name_parts"
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_key: Mapped[str] = mapped_column(search_text(100), primary_key=True)
 
 
 class CertificateNotice(Base):

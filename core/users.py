@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import Centre, Membership, Role, User
 from core.text import clean_text
 
@@ -98,3 +98,13 @@ def centre_choices(session: Session, *, actor: Actor) -> dict[int, str]:
     """Centres the actor may pick from, by id, in name order."""
     user = find_user_by_id(session, user_id=actor.user_id)
     return {centre.id: centre.name for centre in centres_for(session, user=user)}
+
+
+STAFF_ONLY = "Only the awarding body's staff can do this."
+
+
+def require_staff(actor: Actor) -> None:
+    """PermissionDenied unless the actor is staff (staff functions check in core, not
+    only by hiding menu items)."""
+    if not actor.is_staff:
+        raise PermissionDenied(STAFF_ONLY)
