@@ -89,8 +89,16 @@ def money(pence: int) -> str:
     return f"{sign}£{pounds:,}.{pennies:02d}"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula (it starts = + - @)."""
+    return value[:1] in FORMULA_STARTS
+
+
 def safe_csv_cell(value: object) -> object:
     """Neutralise a spreadsheet formula: a text cell starting with = + - @ gets a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
