@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import BinaryIO
 
 from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from core.audit import record_event
 from core.db import session_scope
@@ -486,39 +486,53 @@ def _insert_staged(job_id: int, rows: list[dict]) -> None:
 
 
 def _first_lines(job_id: int, column) -> Select:
-    """For each value of `column` in the file, the first line holding it."""
-    return (
-        select(column.label("value"), func.min(ClaimRow.line).label("first"))
-        .where(ClaimRow.job_id == job_id)
-        .group_by(column)
-        .subquery()
-    )
+    """The first line holding each value of `column` in the file."""
+    return select(func.min(ClaimRow.line)).where(ClaimRow.job_id == job_id).group_by(column)
+
+
+def _lines_of(session: Session, job_id: int, column, values: Select) -> list:
+    """The rows whose `column` is among `values` (few: only those found wrong), by value
+    then line."""
+    return session.execute(
+        select(ClaimRow.line, column, ClaimRow.first_name, ClaimRow.surname, ClaimRow.birth_date)
+        .where(ClaimRow.job_id == job_id, column.in_(values))
+        .order_by(column, ClaimRow.line)
+    ).all()
 
 
 def _repeated_numbers(session: Session, job_id: int, log: ProblemLog) -> None:
-    first = _first_lines(job_id, ClaimRow.certificate_number)
-    rows = session.execute(
-        select(ClaimRow.line, first.c.first)
-        .join(first, first.c.value == ClaimRow.certificate_number)
-        .where(ClaimRow.job_id == job_id, ClaimRow.line > first.c.first)
-        .order_by(ClaimRow.line)
+    number = ClaimRow.certificate_number
+    repeated = (
+        select(number).where(ClaimRow.job_id == job_id).group_by(number).having(func.count() > 1)
     )
-    for line, first_line in rows:
-        log.add(line, "certificate_number", f"is also on line {first_line} of this file")
+    first: dict[str, int] = {}
+    for line, value, *_ in _lines_of(session, job_id, number, repeated):
+        if value in first:
+            log.add(line, "certificate_number", f"is also on line {first[value]} of this file")
+        else:
+            first[value] = line
 
 
 def _candidates_named_twice(session: Session, job_id: int, log: ProblemLog) -> None:
-    first = _first_lines(job_id, ClaimRow.candidate_number)
-    other = aliased(ClaimRow)
-    rows = session.execute(
-        select(ClaimRow.line, first.c.first)
-        .join(first, first.c.value == ClaimRow.candidate_number)
-        .join(other, and_(other.job_id == job_id, other.line == first.c.first))
-        .where(ClaimRow.job_id == job_id, _differs(ClaimRow, other))
-        .order_by(ClaimRow.line)
+    number = ClaimRow.candidate_number
+    named_twice = (
+        select(number)
+        .where(ClaimRow.job_id == job_id)
+        .group_by(number)
+        .having(
+            or_(
+                func.count(ClaimRow.first_name.distinct()) > 1,
+                func.count(ClaimRow.surname.distinct()) > 1,
+                func.count(ClaimRow.birth_date.distinct()) > 1,
+            )
+        )
     )
-    for line, first_line in rows:
-        log.add(line, "candidate_number", f"has another name or birth date on line {first_line}")
+    first: dict[str, tuple] = {}
+    for line, value, *person in _lines_of(session, job_id, number, named_twice):
+        first_line, first_person = first.setdefault(value, (line, person))
+        if person != first_person:
+            message = f"has another name or birth date on line {first_line}"
+            log.add(line, "candidate_number", message)
 
 
 def _differs(row, person) -> object:
@@ -607,13 +621,10 @@ def _new_rows(job_id: int) -> list:
 
 
 def _create_qualifications(session: Session, job_id: int) -> int:
-    first = _first_lines(job_id, ClaimRow.qualification_number)
     new = session.execute(
-        select(ClaimRow.qualification_number, ClaimRow.qualification_title, ClaimRow.kind)
-        .join(first, and_(first.c.value == ClaimRow.qualification_number))
-        .where(
+        select(ClaimRow.qualification_number, ClaimRow.qualification_title, ClaimRow.kind).where(
             *_new_rows(job_id),
-            ClaimRow.line == first.c.first,
+            ClaimRow.line.in_(_first_lines(job_id, ClaimRow.qualification_number)),
             ~exists().where(Qualification.number == ClaimRow.qualification_number),
         )
     ).all()
@@ -626,16 +637,11 @@ def _create_qualifications(session: Session, job_id: int) -> int:
 
 
 def _create_candidates(session: Session, job_id: int) -> int:
-    first = _first_lines(job_id, ClaimRow.candidate_number)
     columns = ["candidate_number", "first_name", "surname", "birth_date", "email"]
-    new = (
-        select(*(getattr(ClaimRow, name) for name in columns))
-        .join(first, first.c.value == ClaimRow.candidate_number)
-        .where(
-            *_new_rows(job_id),
-            ClaimRow.line == first.c.first,
-            ~exists().where(Candidate.candidate_number == ClaimRow.candidate_number),
-        )
+    new = select(*(getattr(ClaimRow, name) for name in columns)).where(
+        *_new_rows(job_id),
+        ClaimRow.line.in_(_first_lines(job_id, ClaimRow.candidate_number)),
+        ~exists().where(Candidate.candidate_number == ClaimRow.candidate_number),
     )
     # rowcount of INSERT ... SELECT is -1 through psycopg here: count first.
     count = session.scalar(select(func.count()).select_from(new.subquery()))

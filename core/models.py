@@ -232,6 +232,7 @@ class ClaimRow(Base):
     __table_args__ = (
         Index("ix_claim_rows_number", "job_id", "certificate_number"),
         Index("ix_claim_rows_candidate", "job_id", "candidate_number"),
+        Index("ix_claim_rows_batch", "job_id", "centre_id", "kind"),
     )
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
     line: Mapped[int] = mapped_column(Integer, primary_key=True)

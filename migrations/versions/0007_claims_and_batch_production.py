@@ -74,6 +74,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_claim_rows_number", "claim_rows", ["job_id", "certificate_number"])
     op.create_index("ix_claim_rows_candidate", "claim_rows", ["job_id", "candidate_number"])
+    op.create_index("ix_claim_rows_batch", "claim_rows", ["job_id", "centre_id", "kind"])
     op.create_table(
         "claim_name_parts",
         sa.Column("job_id", sa.Integer(), nullable=False),
@@ -86,6 +87,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("claim_name_parts")
+    op.drop_index("ix_claim_rows_batch", table_name="claim_rows")
     op.drop_index("ix_claim_rows_candidate", table_name="claim_rows")
     op.drop_index("ix_claim_rows_number", table_name="claim_rows")
     op.drop_table("claim_rows")
