@@ -318,7 +318,8 @@ class _RowChecker:
             self.log.add(line, "centre_number", "no centre has this number")
         kind = KINDS.get(values["kind"].lower())
         if values["kind"] and kind is None:
-            self.log.add(line, "kind", "is not " + ", ".join(k.value for k in QualificationKind))
+            kinds = " or ".join(kind.value for kind in QualificationKind)
+            self.log.add(line, "kind", f"should be {kinds}")
         dates = {name: self._check_date(line, name, values[name]) for name in _DATE_COLUMNS}
         self._check_dates(line, dates)
         if self.log.count > problems_before:

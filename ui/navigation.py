@@ -110,6 +110,28 @@ TEST_GATEWAY = Screen(
     "test_gateway", "Test payment gateway", "credit_card", "test-gateway", hidden=True
 )
 
+ALL_BATCHES = Screen(
+    "staff_batches",
+    "All batches",
+    "inventory",
+    "all-batches",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's print batches: counts by status, a CSV, and moving a batch "
+    "through production to Complete.",
+    card="All batches",
+)
+IMPORT_CLAIMS = Screen(
+    "staff_import",
+    "Import claims",
+    "upload_file",
+    "import-claims",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Upload a CSV of certificate claims; each centre gets a Pending print batch.",
+    card="Import claims",
+)
+
 # Every signed-in screen, in menu order (the guide's order for centre users).
 SIGNED_IN = [
     HOME,
@@ -125,6 +147,8 @@ SIGNED_IN = [
     BASKET,
     CHECKOUT,
     TEST_GATEWAY,
+    IMPORT_CLAIMS,
+    ALL_BATCHES,
 ]
 HOMES = (HOME, STAFF_HOME)
 
