@@ -34,7 +34,7 @@ def people(db_url):
 def test_all_batches_shows_every_centre_with_its_centre_and_counts(people):
     app = signed_in_app(people["staff"], ALL_BATCHES)
     table = app.dataframe[0].value
-    assert list(table.columns[:4]) == ["Actions", "ID", "Centre", "Status"]
+    assert list(table.columns[:4]) == ["Actions", "ID", "Status", "Centre"]
     assert set(table["Status"]) == {"COMPLETE", "FAILED: Printer jammed"}
     counts = app.dataframe[1].value
     assert list(counts["Centre"]) == ["Fanshaws", "Northgate"]

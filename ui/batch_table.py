@@ -68,12 +68,12 @@ def batch_filters(staff: bool) -> BatchFilters:
 
 def batches_frame(rows: list[BatchRow], staff: bool) -> pd.DataFrame:
     """The guide's columns, those that matter first (a phone shows only the first few);
-    staff see the centre after the ID."""
+    staff see the centre after the status."""
     columns = {
         "Actions": ["View"] * len(rows),
         "ID": [row.id for row in rows],
-        "Centre": [row.centre for row in rows],
         "Status": [row.status_text for row in rows],
+        "Centre": [row.centre for row in rows],
         "Started": [row.started_at for row in rows],
         "Records": [row.records for row in rows],
         "Type": [row.batch_type for row in rows],

@@ -72,7 +72,7 @@ def test_staff_import_a_claims_file_and_complete_its_batch_for_the_centre(
     expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(str(batch_id))
     _move_first_batch_to(page, "Printing")
     _move_first_batch_to(page, "Complete")
-    screenshot(page, "71-all-batches")
+    screenshot(page, "72-all-batches")
 
     centre = browser.new_context(viewport={"width": 1400, "height": 1300}).new_page()
     sign_in(centre, live_server, "coordinator@fanshaws.example")
