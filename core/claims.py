@@ -22,6 +22,7 @@ import io
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -747,6 +748,7 @@ class _Created:
 
 
 def _create_everything(job_id: int, rows: int, sha256: str) -> _Created:
+    started = time.perf_counter()
     with session_scope() as session:
         job = session.get(Job, job_id)
         skipped = session.scalar(
@@ -765,6 +767,8 @@ def _create_everything(job_id: int, rows: int, sha256: str) -> _Created:
             target=f"job:{job_id}",
             file_name=job.file_name,
             sha256=sha256,
+            # How long the one transaction held its writes (on SQLite, every writer waits).
+            transaction_seconds=round(time.perf_counter() - started, 2),
             **{name: value for name, value in vars(created).items()},
         )
     return created
