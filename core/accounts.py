@@ -16,7 +16,7 @@ from core.centres import check_email, get_centre
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import Centre, Membership, Role, User, UserRequest, UserRequestStatus, utcnow
 from core.paging import Page, paginate
-from core.text import clean_text
+from core.text import clean_text, like_prefix
 from core.users import Actor, require_staff
 
 NO_SUCH_USER = "There is no user with that ID."
@@ -200,9 +200,8 @@ def _users_query(centre_id: int | None, search: str) -> Select:
         query = query.join(Membership, Membership.user_id == User.id).where(
             Membership.centre_id == centre_id
         )
-    text = " ".join((search or "").split()).lower()
-    if text:
-        pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = like_prefix(search)
+    if pattern is not None:
         query = query.where(
             or_(
                 User.email.like(pattern, escape="\\"),

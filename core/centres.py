@@ -14,7 +14,7 @@ from core.audit import record_event
 from core.errors import InvalidInput, NotFound
 from core.models import Centre, Membership
 from core.paging import Page, paginate
-from core.text import clean_text
+from core.text import clean_text, like_prefix
 from core.users import Actor, require_staff
 
 NO_SUCH_CENTRE = "There is no centre with that ID."
@@ -149,10 +149,9 @@ def centre_form(session: Session, *, actor: Actor, centre_id: int) -> CentreInpu
 def matching_centre(query: Select, text: str) -> Select:
     """`query` (which has Centre in it) narrowed to centres whose number or name starts
     with `text`, whatever the case."""
-    text = " ".join((text or "").split()).lower()
-    if not text:
+    pattern = like_prefix(text)
+    if pattern is None:
         return query
-    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return query.where(
         or_(
             func.lower(Centre.number).like(pattern, escape="\\"),
