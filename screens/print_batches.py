@@ -7,56 +7,22 @@ from core.notices import email_candidates
 from ui.batch_view import batch_view, open_batch
 from ui.certificates import open_dialogs
 from ui.exports import export_dialog, open_export
-from ui.filters import PLEASE_SELECT, choice, day, reset
+from ui.filters import Filter, filter_bar
 from ui.jobs import job_progress
-from ui.layout import is_phone, page_title
-from ui.pager import page_request, paged_table, pager, reset_to_first_page
+from ui.layout import page_title
+from ui.pager import page_request, paged_table, pager
 from ui.problems import problem_reports
 from ui.services import current_actor, db
 
-DATE_FILTERS = {
-    "Started from": "batches_started_from",
-    "Started to": "batches_started_to",
-    "Finished from": "batches_finished_from",
-    "Finished to": "batches_finished_to",
-}
-FILTER_DEFAULTS = {
-    "batches_status": PLEASE_SELECT,
-    "batches_type": PLEASE_SELECT,
-    **dict.fromkeys(DATE_FILTERS.values()),
-}
+FILTERS = [
+    Filter("Status", "batches_status", options=BATCH_STATUSES),
+    Filter("Type", "batches_type", options=BATCH_TYPES),
+    Filter("Started from", "batches_started_from", "day"),
+    Filter("Started to", "batches_started_to", "day"),
+    Filter("Finished from", "batches_finished_from", "day"),
+    Filter("Finished to", "batches_finished_to", "day"),
+]
 ACTIONS = ["Please select", "Email candidates", "Export"]
-
-
-def _filters_label() -> str:
-    """How many filters are on, so that folded filters are not forgotten."""
-    state = st.session_state
-    on = sum(state.get(key, default) != default for key, default in FILTER_DEFAULTS.items())
-    return f"Filters ({on} on)" if on else "Filters"
-
-
-def batch_filters() -> BatchFilters:
-    """The filters, folded away on a phone so that the table is reachable at once."""
-    box = st.expander(_filters_label(), expanded=not is_phone(), icon=":material/filter_alt:")
-    status_col, type_col, *date_cols = box.columns(6)
-    with status_col:
-        status = choice("Status", BATCH_STATUSES, "batches_status")
-    with type_col:
-        batch_type = choice("Type", BATCH_TYPES, "batches_type")
-    dates = []
-    for column, (label, key) in zip(date_cols, DATE_FILTERS.items(), strict=True):
-        with column:
-            dates.append(day(label, key))
-    buttons = box.container(horizontal=True)
-    buttons.button(
-        "Reset", on_click=reset, args=(FILTER_DEFAULTS,), icon=":material/filter_alt_off:"
-    )
-    buttons.button("Refresh", icon=":material/refresh:")
-    filters = BatchFilters(status, batch_type, *dates)
-    if st.session_state.get("batches_filters") != filters:
-        st.session_state["batches_filters"] = filters
-        reset_to_first_page("batches")
-    return filters
 
 
 def batches_frame(rows: list[BatchRow]) -> pd.DataFrame:
@@ -96,7 +62,7 @@ def batch_actions(chosen: list[int]) -> None:
 
 
 def batch_table() -> None:
-    filters = batch_filters()
+    filters = BatchFilters(*filter_bar("batches", FILTERS))
     page, per_page = page_request("batches")
     with db() as session:
         result = list_batches(

@@ -36,6 +36,12 @@ class Screen:
     def path(self) -> str:
         return f"screens/{self.file}.py"
 
+    @property
+    def address(self) -> str:
+        """The screen's address in the browser (Streamlit names it after the file when
+        no url_path is given), for links that carry a query such as ?order=ID."""
+        return self.url_path or self.file
+
     def page(self, default: bool = False) -> st.Page:
         return st.Page(
             self.path,
