@@ -116,6 +116,72 @@ TEST_GATEWAY = Screen(
     "test_gateway", "Test payment gateway", "credit_card", "test-gateway", hidden=True
 )
 
+STAFF_CENTRES = Screen(
+    "staff_centres",
+    "Centres",
+    "apartment",
+    "staff-centres",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Create and edit centres: number, name, email, and the billing and delivery "
+    "addresses Centre Credits orders use.",
+    card="Manage centres",
+)
+STAFF_USERS = Screen(
+    "staff_users",
+    "Users",
+    "group",
+    "staff-users",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Add users to centres, change roles, disable or unlock accounts, and answer "
+    "coordinators' requests for additional users.",
+    card="Manage users",
+)
+STAFF_ORDERS = Screen(
+    "staff_orders",
+    "All orders",
+    "local_shipping",
+    "staff-orders",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's orders: Processing, Dispatched or Cancelled, international "
+    "delivery charges to arrange, and a month's Centre Credits orders for invoicing.",
+    card="Process orders",
+)
+STAFF_PROBLEMS = Screen(
+    "staff_problems",
+    "All problem reports",
+    "report",
+    "staff-problems",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's problem reports: assign them, reply, and resolve them.",
+    card="Answer problem reports",
+)
+STAFF_OUTBOX = Screen(
+    "staff_outbox",
+    "Outbox",
+    "outgoing_mail",
+    "staff-outbox",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every email queued and sent, with its status and text; with no mail server, "
+    "where a new user's set-password email is read.",
+    card="Read the outbox",
+)
+STAFF_AUDIT = Screen(
+    "staff_audit",
+    "Audit log",
+    "history",
+    "staff-audit",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Who did what and when, with the value before and after; by user, centre, "
+    "action and date.",
+    card="Read the audit log",
+)
+
 # Every signed-in screen, in menu order (the guide's order for centre users).
 SIGNED_IN = [
     HOME,
@@ -131,6 +197,12 @@ SIGNED_IN = [
     BASKET,
     CHECKOUT,
     TEST_GATEWAY,
+    STAFF_CENTRES,
+    STAFF_USERS,
+    STAFF_ORDERS,
+    STAFF_PROBLEMS,
+    STAFF_OUTBOX,
+    STAFF_AUDIT,
 ]
 HOMES = (HOME, STAFF_HOME)
 

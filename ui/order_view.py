@@ -27,6 +27,8 @@ def _summary(order: OrderDetails) -> None:
         + (f" · transaction {as_text(order.transaction_id)}" if order.transaction_id else "")
     )
     st.markdown(f"**Your reference:** {as_text(order.reference) or '—'}")
+    if order.tracking_reference:
+        st.markdown(f"**Tracking reference:** {as_text(order.tracking_reference)}")
     if order.payment_detail and order.status != "Processing (Cleared payment)":
         st.markdown(f"**Payment:** {as_text(order.payment_detail)}")
 
