@@ -43,7 +43,10 @@ class AuditRow:
 
 
 def _detail(detail: dict | None) -> str:
-    return json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
+    """The event's detail as JSON text ("" when it has none)."""
+    if not detail:
+        return ""
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _audit_row(row) -> AuditRow:

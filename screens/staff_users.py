@@ -50,7 +50,7 @@ def users_tab(centres: dict[int, str]) -> None:
     )
     ticked = [row for row in result.rows if row.id in chosen]
     if ticked:
-        user_actions(ticked[0].id, ticked[0].email)
+        user_actions(ticked[0])
     with st.expander("Add a user to a centre", icon=":material/person_add:"):
         add_user_form(centres)
 

@@ -14,6 +14,7 @@ from ui.layout import is_phone
 from ui.pager import reset_to_first_page
 
 PLEASE_SELECT = "Please select"
+MIN_COLUMNS = 4
 
 
 def choice(label: str, options: Sequence[str], key: str) -> str | None:
@@ -73,7 +74,8 @@ def filter_bar(table: str, filters: Sequence[Filter]) -> tuple:
     defaults = {one.key: one.default for one in filters}
     box = st.expander(_title(defaults), expanded=not is_phone(), icon=":material/filter_alt:")
     values = []
-    for column, one in zip(box.columns(len(filters)), filters, strict=True):
+    columns = box.columns(max(len(filters), MIN_COLUMNS))  # one filter is not a whole row
+    for column, one in zip(columns, filters, strict=False):
         with column:
             values.append(one.draw())
     buttons = box.container(horizontal=True)

@@ -123,8 +123,7 @@ STAFF_CENTRES = Screen(
     "staff-centres",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Create and edit centres: number, name, email, and the billing and delivery "
-    "addresses Centre Credits orders use.",
+    help="Create and edit centres and the addresses Centre Credits orders use.",
     card="Manage centres",
 )
 STAFF_USERS = Screen(
@@ -134,8 +133,7 @@ STAFF_USERS = Screen(
     "staff-users",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Add users to centres, change roles, disable or unlock accounts, and answer "
-    "coordinators' requests for additional users.",
+    help="Add users, change roles, disable or unlock accounts; answer requests for users.",
     card="Manage users",
 )
 STAFF_ORDERS = Screen(
@@ -145,8 +143,7 @@ STAFF_ORDERS = Screen(
     "staff-orders",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Every centre's orders: Processing, Dispatched or Cancelled, international "
-    "delivery charges to arrange, and a month's Centre Credits orders for invoicing.",
+    help="Every centre's orders: change their status; the month's invoicing CSV.",
     card="Process orders",
 )
 STAFF_PROBLEMS = Screen(
@@ -166,8 +163,7 @@ STAFF_OUTBOX = Screen(
     "staff-outbox",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Every email queued and sent, with its status and text; with no mail server, "
-    "where a new user's set-password email is read.",
+    help="Every email queued and sent, with its status and text.",
     card="Read the outbox",
 )
 STAFF_AUDIT = Screen(
@@ -177,8 +173,7 @@ STAFF_AUDIT = Screen(
     "staff-audit",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Who did what and when, with the value before and after; by user, centre, "
-    "action and date.",
+    help="Who changed what and when, with the value before and after.",
     card="Read the audit log",
 )
 

@@ -54,7 +54,7 @@ def _months(today: dt.date) -> list[dt.date]:
 
 def invoice_download() -> None:
     """A month's Centre Credits orders as a CSV (made when the button is pressed)."""
-    month_col, button_col = st.columns([1, 2], vertical_alignment="bottom")
+    month_col, button_col = st.columns([1, 3], vertical_alignment="bottom")
     month = month_col.selectbox(
         "Centre Credits orders of",
         _months(dt.date.today()),

@@ -26,18 +26,21 @@ STAFF_FILTERS = [
 
 
 def orders_frame(rows: list[OrderRow], *, screen: Screen, staff: bool) -> pd.DataFrame:
+    """The guide's columns; staff also see each order's centre and whether its delivery
+    charge is still to arrange (international)."""
     columns = {
         "ID": [row.id for row in rows],
+        "Centre": [row.centre for row in rows],
         "Total Products": [row.total_products for row in rows],
         "Transaction Reference": [row.reference for row in rows],
         "Payment Provider": [row.provider for row in rows],
         "Status": [row.status for row in rows],
+        "Delivery charge": ["To arrange" if row.international else "" for row in rows],
         "Created": [row.created_at for row in rows],
         "Actions": [f"{screen.address}?order={row.id}" for row in rows],
     }
-    if staff:
-        columns["Centre"] = [row.centre for row in rows]
-        columns["Delivery charge"] = ["To arrange" if row.international else "" for row in rows]
+    if not staff:
+        del columns["Centre"], columns["Delivery charge"]
     return pd.DataFrame(columns)
 
 

@@ -15,33 +15,34 @@ from core.problems import (
     resolve_problem,
 )
 from core.text import uk_datetime
+from ui.layout import as_text
 from ui.pager import page_request, paged_table, pager
 from ui.services import current_actor, db
 from ui.staff_actions import run_action
 
 
 def problems_frame(rows: list[ProblemRow], *, staff: bool) -> pd.DataFrame:
+    """The report's columns; staff also see its centre and who has it, before the text."""
     columns = {
         "Reported": [uk_datetime(row.created_at) for row in rows],
+        "Centre": [row.centre for row in rows],
         "Certificate Number": [row.certificate_number for row in rows],
         "Candidate": [row.candidate for row in rows],
         "Category": [row.category for row in rows],
-        "Description": [row.description for row in rows],
         "Status": [row.status for row in rows],
+        "Assigned to": [row.assigned_to for row in rows],
+        "Description": [row.description for row in rows],
         "Reply": [row.reply for row in rows],
     }
-    if staff:
-        columns |= {
-            "Centre": [row.centre for row in rows],
-            "Assigned to": [row.assigned_to for row in rows],
-        }
+    if not staff:
+        del columns["Centre"], columns["Assigned to"]
     return pd.DataFrame(columns)
 
 
 def problem_reports(
     filters: ProblemFilters | None = None, *, selectable: bool = False
-) -> int | None:
-    """The reports table; with `selectable`, the id of the ticked report."""
+) -> ProblemRow | None:
+    """The reports table; with `selectable`, the ticked report."""
     filters = filters or ProblemFilters()
     page, per_page = page_request("problems")
     actor = current_actor()
@@ -63,11 +64,16 @@ def problem_reports(
         st.dataframe(frame, hide_index=True, width="stretch")
         return None
     chosen = paged_table("problems", result, frame, version=hash(filters), multi=False)
-    return chosen[0] if chosen else None
+    return next((row for row in result.rows if row.id in chosen), None)
 
 
-def handle_report(report_id: int, staff: dict[int, str]) -> None:
+def handle_report(report: ProblemRow, staff: dict[int, str]) -> None:
     """Assign, reply and resolve, for the ticked report."""
+    report_id = report.id
+    with st.container(border=True):
+        st.markdown(f"**{as_text(report.category)}**: {as_text(report.description)}")
+        if report.reply:
+            st.caption(f"Reply so far: {as_text(report.reply)}")
     assign_col, assign_button = st.columns([4, 1], vertical_alignment="bottom")
     assignee = assign_col.selectbox("Assign to", list(staff), format_func=staff.get)
     if assign_button.button("Assign", icon=":material/assignment_ind:"):
@@ -76,13 +82,13 @@ def handle_report(report_id: int, staff: dict[int, str]) -> None:
             "Report assigned.",
         )
     reply = st.text_area("Reply to the centre", max_chars=2000, key=f"problems_reply_{report_id}")
-    reply_col, resolve_col, _ = st.columns([1, 1, 3])
-    if reply_col.button("Reply", type="primary", icon=":material/reply:"):
+    buttons = st.container(horizontal=True)
+    if buttons.button("Reply", type="primary", icon=":material/reply:"):
         run_action(
             lambda s, a: reply_to_problem(s, actor=a, report_id=report_id, reply=reply),
             "Reply saved; the centre user sees it beside the report.",
         )
-    if resolve_col.button("Resolve", icon=":material/task_alt:"):
+    if buttons.button("Resolve", icon=":material/task_alt:"):
         run_action(
             lambda s, a: resolve_problem(s, actor=a, report_id=report_id, reply=reply),
             "Report resolved.",

@@ -8,6 +8,7 @@ import streamlit as st
 from core.accounts import (
     ROLE_NAMES,
     NewUser,
+    UserRow,
     add_user,
     approve_user_request,
     change_role,
@@ -23,11 +24,19 @@ from ui.staff_actions import run_action
 ROLES = list(Role)
 
 
-def user_actions(user_id: int, email: str) -> None:
+def user_actions(user: UserRow) -> None:
     """Role, disable or enable, unlock: for the ticked user."""
-    st.markdown(f"**Ticked:** {as_text(email)}")
+    user_id = user.id
+    st.markdown(f"**Ticked:** {as_text(user.name)} · {as_text(user.email)} · {user.status}")
     role_col, *buttons = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
-    role = role_col.selectbox("Role", ROLES, format_func=ROLE_NAMES.get, key="users_role")
+    current = next(role for role, name in ROLE_NAMES.items() if name == user.role)
+    role = role_col.selectbox(
+        "Role",
+        ROLES,
+        index=ROLES.index(current),
+        format_func=ROLE_NAMES.get,
+        key=f"users_role_{user_id}",
+    )
     if buttons[0].button("Change role", icon=":material/badge:"):
         run_action(
             lambda s, a: change_role(s, actor=a, user_id=user_id, role=role),
