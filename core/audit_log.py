@@ -43,10 +43,11 @@ class AuditRow:
 
 
 def _detail(detail: dict | None) -> str:
-    """The event's detail as JSON text ("" when it has none)."""
+    """The event's detail as JSON text, in the order it was recorded (before, then
+    after); "" when it has none."""
     if not detail:
         return ""
-    return json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(detail, ensure_ascii=False, default=str)
 
 
 def _audit_row(row) -> AuditRow:

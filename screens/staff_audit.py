@@ -49,6 +49,12 @@ with db() as session:
         session, actor=current_actor(), filters=filters, page=page, per_page=per_page
     )
 pager("audit", result)
-st.dataframe(audit_frame(result.rows), hide_index=True, width="stretch", height="content")
+st.dataframe(
+    audit_frame(result.rows),
+    hide_index=True,
+    width="stretch",
+    height="content",
+    column_config={"Before and after": st.column_config.TextColumn(width="large")},
+)
 if result.pages > 1:
     pager("audit", result, position="bottom")
