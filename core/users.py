@@ -31,6 +31,15 @@ class Actor:
         return self.role == Role.STAFF.value
 
 
+STAFF_ONLY = "Only the awarding body's staff can do that."
+
+
+def require_staff(actor: Actor) -> None:
+    """Refuse anyone but staff: checked in core, whatever the menu shows."""
+    if not actor.is_staff:
+        raise PermissionDenied(STAFF_ONLY)
+
+
 def member_centre_ids(session: Session, user_id: int) -> list[int]:
     return list(session.scalars(select(Membership.centre_id).where(Membership.user_id == user_id)))
 
