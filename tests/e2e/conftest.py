@@ -56,6 +56,8 @@ def live_server(tmp_path_factory, live_database) -> Iterator[str]:
         **os.environ,
         "DATABASE_URL": live_database,
         "EXPORTS_URL": str(tmp_path_factory.mktemp("e2e-exports")),
+        # `make run` makes a signing certificate here, as it would under data/runtime.
+        "SIGNING_CERT_PATH": str(tmp_path_factory.mktemp("e2e-signing") / "signing-cert.pem"),
         "PORT": str(port),
     }
     for name in ("TEST_DATABASE_URL", "PUBLIC_URL"):  # make run derives PUBLIC_URL from PORT
