@@ -118,7 +118,8 @@ def _status(certificate: Certificate, today: dt.date) -> tuple[str, dt.date | No
     return "Valid", None
 
 
-def _verified(certificate: Certificate, today: dt.date) -> VerifiedCertificate:
+def describe(certificate: Certificate, today: dt.date) -> VerifiedCertificate:
+    """What may be shown publicly about a certificate, with its status today."""
     candidate: Candidate = certificate.candidate
     qualification: Qualification = certificate.qualification
     status, status_date = _status(certificate, today)
@@ -152,7 +153,7 @@ def _answer(
     )
     if certificate is None:
         raise NotFound(NO_MATCH)
-    return _verified(certificate, today or dt.date.today())
+    return describe(certificate, today or dt.date.today())
 
 
 def verify_by_code(
