@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from core.certificate_pdf import AWARDING_BODY
 from core.config import Settings, get_settings
+from core.db import session_scope
 from core.errors import InvalidInput, NotFound
 from core.models import (
     Candidate,
@@ -138,19 +139,20 @@ def describe(certificate: Certificate, today: dt.date) -> VerifiedCertificate:
 
 
 def _answer(
-    session: Session,
     certificate: Certificate | None,
     method: VerificationMethod,
     today: dt.date | None,
 ) -> VerifiedCertificate:
-    """Record the question, then answer it (NotFound with one message for any miss)."""
-    session.add(
-        Verification(
-            certificate_id=certificate.id if certificate else None,
-            method=method.value,
-            found=certificate is not None,
+    """Record the question, then answer it (NotFound with one message for any miss).
+    The record is committed on its own: a miss rolls the caller's work back."""
+    with session_scope() as own:
+        own.add(
+            Verification(
+                certificate_id=certificate.id if certificate else None,
+                method=method.value,
+                found=certificate is not None,
+            )
         )
-    )
     if certificate is None:
         raise NotFound(NO_MATCH)
     return describe(certificate, today or dt.date.today())
@@ -167,7 +169,7 @@ def verify_by_code(
         if _CODE.fullmatch(f"verify?code={code}")
         else None
     )
-    return _answer(session, certificate, VerificationMethod.CODE, today)
+    return _answer(certificate, VerificationMethod.CODE, today)
 
 
 def verify_by_number(
@@ -180,7 +182,7 @@ def verify_by_number(
     certificate = session.scalar(select(Certificate).where(Certificate.number == number))
     if certificate is not None and (not key or certificate.surname_key != key):
         certificate = None
-    return _answer(session, certificate, VerificationMethod.NUMBER, today)
+    return _answer(certificate, VerificationMethod.NUMBER, today)
 
 
 # An uploaded PDF -----------------------------------------------------------------------
@@ -242,7 +244,7 @@ def verify_upload(
         else None
     )
     try:
-        verified = _answer(session, certificate, VerificationMethod.UPLOAD, today)
+        verified = _answer(certificate, VerificationMethod.UPLOAD, today)
     except NotFound:
         verified = None
     return UploadCheck(
