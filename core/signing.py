@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.certificate_pdf import AWARDING_BODY
 from core.config import get_settings
+from core.errors import PortalError
+
+log = logging.getLogger(__name__)
 
 FIELD_NAME = "AwardingBodySignature"
 # Room for the CMS container written as hex: twice its DER size, with room to spare
@@ -41,7 +45,7 @@ RESERVE_OVER_CHAIN = 4096
 HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
-class SigningUnavailable(RuntimeError):
+class SigningUnavailable(PortalError):
     """The signing certificate is missing; the message says how to make one."""
 
 
@@ -122,9 +126,10 @@ def load_signer(path: Path, password: str = "", owner_password: str = "") -> Loa
 @lru_cache(maxsize=4)
 def _signer_for(path: str, password: str, owner_password: str) -> LoadedSigner:
     if not Path(path).is_file():
+        log.error("no signing certificate at %s (SIGNING_CERT_PATH)", path)
         raise SigningUnavailable(
-            f"No signing certificate at {path}: set SIGNING_CERT_PATH, or make a "
-            "self-signed one with `python -m core.cli make-signing-cert`."
+            "PDFs cannot be signed: the signing certificate (SIGNING_CERT_PATH) is missing. "
+            "Make a self-signed one with `python -m core.cli make-signing-cert`."
         )
     return load_signer(Path(path), password, owner_password)
 
