@@ -12,12 +12,17 @@ the same encryption, so its no-printing permissions stay.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -28,7 +33,11 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    PdfSignatureStatus,
+    async_validate_pdf_signature,
+)
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -38,6 +47,7 @@ from core.errors import PortalError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 FIELD_NAME = "AwardingBodySignature"
 # Room for the CMS container written as hex: twice its DER size, with room to spare
 # for the certificate chain (measured: 1.2 kB with a self-signed P-256 certificate).
@@ -142,13 +152,36 @@ def current_signer() -> LoadedSigner:
     )
 
 
+_thread_loops = threading.local()
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run pyHanko's async work to the end. Its own sync wrappers call asyncio.run,
+    which makes and closes an event loop per signature and fails in a thread that runs
+    a loop already (a Streamlit download's callback, playwright in the browser tests).
+    So each thread keeps one loop of its own, and a thread that runs a loop already
+    hands the work to a short-lived thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        if getattr(_thread_loops, "loop", None) is None:
+            _thread_loops.loop = asyncio.new_event_loop()
+        return _thread_loops.loop.run_until_complete(work)
+    with ThreadPoolExecutor(max_workers=1) as elsewhere:
+        return elsewhere.submit(_run, work).result()
+
+
 def sign_with(loaded: LoadedSigner, data: bytes) -> bytes:
     """Sign an (encrypted) PDF: an incremental update with the same encryption."""
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     if writer.prev.encrypted:
         writer.encrypt(loaded.owner_password)
     output = io.BytesIO()
-    loaded.pdf_signer.sign_pdf(writer, bytes_reserved=loaded.bytes_reserved, output=output)
+    _run(
+        loaded.pdf_signer.async_sign_pdf(
+            writer, bytes_reserved=loaded.bytes_reserved, output=output
+        )
+    )
     return output.getvalue()
 
 
@@ -210,6 +243,18 @@ def make_signing_cert(path: Path, *, days: int = 3650) -> Path:
 # Checking an uploaded PDF --------------------------------------------------------------
 
 
+async def _validated(
+    signature: EmbeddedPdfSignature, ours: asn1_x509.Certificate
+) -> PdfSignatureStatus:
+    """The signature's status with our certificate as the only trust root (nothing
+    fetched from the network)."""
+    context = ValidationContext(trust_roots=[ours])
+    try:
+        return await async_validate_pdf_signature(signature, context)
+    finally:
+        await context.aclose()
+
+
 @dataclass(frozen=True)
 class SignatureCheck:
     signed: bool  # carries our signature field at all
@@ -233,7 +278,7 @@ def check_signature(data: bytes, loaded: LoadedSigner | None = None) -> Signatur
         return SignatureCheck(signed=False, intact=False)
     ours = loaded.signer.signing_cert
     try:
-        status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=[ours]))
+        status = _run(_validated(signatures[0], ours))
     except Exception:
         return SignatureCheck(signed=True, intact=False)
     intact = (

@@ -93,5 +93,5 @@ with by_upload:
                     icon=":material/gpp_bad:",
                 )
             if result.certificate is not None:
-                st.caption("Our register says:")
-                show_verified(result.certificate)
+                st.caption("The certificate this PDF names, as our register holds it:")
+                show_verified(result.certificate, banner=result.trustworthy)

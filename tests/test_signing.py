@@ -12,8 +12,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import UserAccessPermissions
 
@@ -33,6 +31,7 @@ from core.signing import check_signature, load_signer, make_signing_cert, sign_w
 from core.verify import verify_upload
 from tests.factories import make_actor, make_candidate, make_centre, make_certificate
 from tests.queue import run_queued_tasks
+from tests.tamper import changed_by_a_new_revision, changed_inside
 
 
 @pytest.fixture
@@ -63,37 +62,17 @@ def exported(db_url) -> dict:
     }
 
 
-def _changed_inside(pdf: bytes) -> bytes:
-    """One byte of the signed content flipped (inside a stream, before the signature)."""
-    changed = bytearray(pdf)
-    at = pdf.index(b"stream", len(pdf) // 4) + 40
-    changed[at] ^= 0x01
-    return bytes(changed)
-
-
-def _changed_by_a_new_revision(pdf: bytes) -> bytes:
-    """A later revision appended after the signature (the document's language), as an editing tool
-    saves a change: the signed bytes are all still there."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    writer.encrypt("")
-    writer.root["/Lang"] = generic.TextStringObject("fr")
-    writer.update_root()
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
-
-
 def test_an_exported_pdf_carries_an_intact_signature(exported):
     assert check_signature(exported["pdf"]).intact
 
 
 def test_a_pdf_with_a_byte_changed_after_signing_is_not_intact(exported):
-    check = check_signature(_changed_inside(exported["pdf"]))
+    check = check_signature(changed_inside(exported["pdf"]))
     assert check.signed and not check.intact
 
 
 def test_a_pdf_with_a_revision_added_after_signing_is_not_intact(exported):
-    changed = _changed_by_a_new_revision(exported["pdf"])
+    changed = changed_by_a_new_revision(exported["pdf"])
     assert len(changed) > len(exported["pdf"])
     assert not check_signature(changed).intact
 
@@ -132,7 +111,7 @@ def test_an_untouched_upload_is_intact_and_matches_the_register(db_url, exported
 
 
 def test_a_changed_upload_is_reported_as_changed(db_url, exported):
-    result = _uploaded(db_url, _changed_by_a_new_revision(exported["pdf"]))
+    result = _uploaded(db_url, changed_by_a_new_revision(exported["pdf"]))
     assert result.signed and not result.signature_intact and not result.trustworthy
 
 

@@ -23,12 +23,13 @@ def client_key() -> str:
     return st.context.ip_address or "loopback"
 
 
-def show_verified(certificate: VerifiedCertificate) -> None:
-    """The status as a banner, then the public details."""
-    banner = _STATUS[certificate.status]
-    banner(
-        f"**{certificate.status_text}**: this certificate was issued by "
-        f"{certificate.awarding_body}.",
-        icon=_ICONS.get(certificate.status, ":material/block:"),
-    )
+def show_verified(certificate: VerifiedCertificate, banner: bool = True) -> None:
+    """The status as a banner (unless another banner already says what matters), then
+    the public details."""
+    if banner:
+        _STATUS[certificate.status](
+            f"**{certificate.status_text}**: this certificate was issued by the "
+            f"{certificate.awarding_body}.",
+            icon=_ICONS.get(certificate.status, ":material/block:"),
+        )
     st.html(card_table(certificate.fields()))
