@@ -15,7 +15,7 @@ _ICONS = {"Valid": ":material/verified:", "Expired": ":material/schedule:"}
 def client_key() -> str:
     """Who is asking, for the rate limit. Streamlit 1.67 serves through uvicorn, which
     takes the client's address from X-Forwarded-For only when the connection comes from
-    127.0.0.1 (its default FORWARDED_ALLOW_IPS), so behind our loopback reverse proxy
+    127.0.0.1 or ::1 (its default FORWARDED_ALLOW_IPS), so behind our loopback reverse proxy
     `st.context.ip_address` is the visitor's own address, and a visitor cannot forge it
     with a header. Streamlit answers None for a loopback connection (development, or a
     proxy that sends no header): those share one key. st.context.headers is not used: any
