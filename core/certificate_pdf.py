@@ -30,10 +30,10 @@ from core.text import uk_date
 TEMPLATE = ROOT / "data" / "certificate" / "template.toml"
 AWARDING_BODY = "Institute of the Motor Industry"
 # Reading, copying text and accessibility only: no printing, no changes, no forms.
+# Bits 1 and 2 stay 0 as the PDF standard says: pyHanko (signing, after encryption)
+# derives the file key from the standard's bits and could not open the file otherwise.
 PERMISSIONS = (
-    UserAccessPermissions.R1
-    | UserAccessPermissions.R2
-    | UserAccessPermissions.EXTRACT
+    UserAccessPermissions.EXTRACT
     | UserAccessPermissions.EXTRACT_TEXT_AND_GRAPHICS
     | UserAccessPermissions.R7
     | UserAccessPermissions.R8

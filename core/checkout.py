@@ -28,6 +28,7 @@ from core.models import (
     Basket,
     BasketLine,
     Centre,
+    Certificate,
     Order,
     OrderEvent,
     OrderLine,
@@ -37,6 +38,7 @@ from core.payments import provider_for
 from core.payments.base import PaymentMethod, PaymentRequest
 from core.payments.opayo import OpayoForm
 from core.prices import PriceItem, price_list, vat_pence
+from core.revocation import revoked_refusal
 from core.users import Actor
 
 NO_SUCH_ORDER = "There is no order with that ID."
@@ -187,12 +189,18 @@ def _checked(checkout: Checkout) -> tuple[Checkout, PriceItem]:
     return checked, option
 
 
+def _orderable(session: Session, actor: Actor, certificate_id: int) -> Certificate:
+    """The certificate, if the actor may still order it: it may have been revoked, or
+    the actor's centre changed, since it went into the basket."""
+    certificate = visible_certificate(session, actor=actor, certificate_id=certificate_id)
+    if refused := revoked_refusal(certificate):
+        raise InvalidInput(f"{refused} Remove it from your basket.")
+    return certificate
+
+
 def _centre_of(session: Session, actor: Actor, rows: list[BasketRow]) -> int:
-    """Every item must still be the actor's to order (their centre may have changed)."""
-    centres = {
-        visible_certificate(session, actor=actor, certificate_id=row.certificate_id).centre_id
-        for row in rows
-    }
+    """Every item must still be the actor's to order."""
+    centres = {_orderable(session, actor, row.certificate_id).centre_id for row in rows}
     if len(centres) != 1:
         raise InvalidInput("Your basket holds items of more than one centre.")
     return centres.pop()

@@ -218,6 +218,8 @@ class Certificate(Base):
     expiry_date: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(300), default="")
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str] = mapped_column(String(300), default="")
     candidate_number: Mapped[str] = mapped_column(search_text(20))
     first_name_key: Mapped[str] = mapped_column(search_text(100))
     surname_key: Mapped[str] = mapped_column(search_text(100))
@@ -510,6 +512,39 @@ class OrderEvent(Base):
     status: Mapped[str] = mapped_column(String(60))
     note: Mapped[str] = mapped_column(String(300), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class VerificationMethod(enum.StrEnum):
+    """How someone asked the public Verify page about a certificate."""
+
+    CODE = "code"
+    NUMBER = "number"
+    UPLOAD = "upload"
+
+
+class Verification(Base):
+    """One question to the public Verify page, answered or not. Nothing about who
+    asked is kept: the rate limit counts clients in its own short-lived storage."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (Index("ix_verifications_certificate", "certificate_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    method: Mapped[str] = mapped_column(String(10))
+    found: Mapped[bool] = mapped_column(Boolean)
+
+
+class CandidateLink(Base):
+    """A candidate's personal link to their certificate (sent in the candidate notice);
+    only the token's SHA-256 is kept, like a password-reset token's."""
+
+    __tablename__ = "candidate_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class CertificateNamePart(Base):

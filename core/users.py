@@ -107,13 +107,3 @@ def centre_choices(session: Session, *, actor: Actor) -> dict[int, str]:
     """Centres the actor may pick from, by id, in name order."""
     user = find_user_by_id(session, user_id=actor.user_id)
     return {centre.id: centre.name for centre in centres_for(session, user=user)}
-
-
-STAFF_ONLY = "Only the awarding body's staff can do this."
-
-
-def require_staff(actor: Actor) -> None:
-    """PermissionDenied unless the actor is staff (staff functions check in core, not
-    only by hiding menu items)."""
-    if not actor.is_staff:
-        raise PermissionDenied(STAFF_ONLY)

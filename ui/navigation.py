@@ -60,6 +60,13 @@ SIGN_IN = Screen("sign_in", "Sign in", "login")
 FORGOT_PASSWORD = Screen("forgot_password", "Forgotten password", "lock_reset", "forgot-password")
 RESET_PASSWORD = Screen("reset_password", "Set a new password", "password", "reset-password")
 SIGNED_OUT = [SIGN_IN, FORGOT_PASSWORD, RESET_PASSWORD]
+# Public pages, signed in or out, never in a menu: reached from a certificate's QR code
+# or a candidate's email.
+VERIFY = Screen("verify", "Verify a certificate", "verified", "verify", hidden=True)
+MY_CERTIFICATE = Screen(
+    "my_certificate", "Your certificate", "workspace_premium", "my-certificate", hidden=True
+)
+PUBLIC = [VERIFY, MY_CERTIFICATE]
 
 HOME = Screen("home", "Home", "home", roles=CENTRE_ROLES)
 STAFF_HOME = Screen("staff_home", "Home", "home", "staff-home", roles=STAFF_ONLY)
@@ -114,6 +121,17 @@ BASKET = Screen("basket", "Basket", "shopping_cart", hidden=True)
 CHECKOUT = Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True)
 TEST_GATEWAY = Screen(
     "test_gateway", "Test payment gateway", "credit_card", "test-gateway", hidden=True
+)
+REVOKE = Screen(
+    "revoke",
+    "Revoke certificate",
+    "block",
+    "revoke-certificate",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Withdraw a certificate, with the reason: Verify then says Revoked, exports leave "
+    "it out and reprints are refused.",
+    card="Revoke a certificate",
 )
 
 ALL_BATCHES = Screen(
@@ -215,6 +233,7 @@ SIGNED_IN = [
     TEST_GATEWAY,
     IMPORT_CLAIMS,
     ALL_BATCHES,
+    REVOKE,
     STAFF_CENTRES,
     STAFF_USERS,
     STAFF_ORDERS,
@@ -253,12 +272,13 @@ def signed_out_pages() -> list[st.Page]:
     address such as /search?surname=obri is recognised while signed out: the sign-in form
     is drawn in its place and, once signed in, the same address opens the page it named."""
     deep_links = [screen for screen in SIGNED_IN if screen not in HOMES]
-    return _pages(SIGNED_OUT) + [screen.page() for screen in deep_links]
+    return _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC + deep_links]
 
 
 def is_public(page: st.Page) -> bool:
     """Whether a page may be drawn for someone who has not signed in."""
-    return page.url_path in {public.url_path for public in _pages(SIGNED_OUT)}
+    public = _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC]
+    return page.url_path in {screen.url_path for screen in public}
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:
@@ -266,4 +286,5 @@ def signed_in_pages(role: str) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for index, screen in enumerate(screens_for(role)):
         sections.setdefault(screen.section, []).append(screen.page(default=index == 0))
+    sections.setdefault("", []).extend(screen.page() for screen in PUBLIC)  # hidden
     return sections
