@@ -26,7 +26,6 @@ from fpdf import FPDF
 from fpdf.encryption import EncryptionDictionary
 from fpdf.enums import AccessPermission, EncryptionMethod
 from fpdf.output import OutputProducer, PDFCatalog, PDFInfo
-from fpdf.syntax import PDFDate
 from PIL import Image
 
 from core.config import ROOT
@@ -204,8 +203,6 @@ class _EncryptedChunk:
         self.header = buffer[: starts[0][1]]
         self.security = document._security_handler
         self.file_id = document._file_id
-        self.author = document.author
-        self.created = document.creation_date
         self.page_ids = [page.id for page in document.pages.values()]
         self.root_id = document.pages[1].parent.id
         self.catalog_id, self.info_id, self.encryption_id = (
@@ -221,13 +218,17 @@ class _EncryptedChunk:
         self.catalog_template = _one_substitution(
             self.objects[self.catalog_id], rb"\[%d 0 R " % first, b"[%d 0 R "
         )
+        self.info_template = _one_substitution(  # the chunk's author and date, a title per file
+            self.objects[self.info_id], rb"\n>>\nendobj", b"\n/Title %s\n>>\nendobj"
+        )
         self._reached: dict[int, frozenset[int]] = {}
 
     def single_page_file(self, page_id: int, title: str) -> bytes:
         own = {
             self.root_id: self.root_template % page_id,
             self.catalog_id: self.catalog_template % page_id,
-            self.info_id: self._info(title),
+            self.info_id: self.info_template
+            % self.security.encrypt_string(title, self.info_id).encode(),
         }
         numbers = sorted(self.reached(page_id) | own.keys() | {self.encryption_id})
         body = [self.header]
@@ -238,8 +239,8 @@ class _EncryptedChunk:
             offsets.append(position)
             body.append(serialized)
             position += len(serialized)
-        body.append(self._xref(numbers, offsets, position, hashlib.md5(b"".join(body))))
-        return b"".join(body)
+        objects = b"".join(body)
+        return objects + self._xref(numbers, offsets, position, hashlib.md5(objects))
 
     def reached(self, number: int) -> frozenset[int]:
         """The objects one object refers to, directly or not (never up to the page tree)."""
@@ -251,19 +252,6 @@ class _EncryptedChunk:
                     found |= self.reached(child)
             self._reached[number] = frozenset(found)
         return self._reached[number]
-
-    def _info(self, title: str) -> bytes:
-        info = PDFInfo(
-            title=title,
-            subject=None,
-            author=self.author,
-            keywords=None,
-            creator=None,
-            producer=None,
-            creation_date=PDFDate(self.created, with_tz=True, encrypt=True),
-        )
-        info.id = self.info_id
-        return info.serialize(_security_handler=self.security).encode("latin-1") + b"\n"
 
     def _xref(self, numbers: list[int], offsets: list[int], position: int, digest) -> bytes:
         """The cross-reference table in runs of consecutive numbers, and the trailer:
