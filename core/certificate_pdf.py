@@ -36,6 +36,7 @@ AWARDING_BODY = "Institute of the Motor Industry"
 # Copying text and accessibility only: no printing, no changes, no forms, no assembly.
 PERMISSIONS = AccessPermission.COPY | AccessPermission.COPY_FOR_ACCESSIBILITY
 QR_BORDER = 2
+WIDTHS_KEPT = 4096
 _QR_TRANSLATE = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # dark module -> black pixel
 
 
@@ -86,6 +87,7 @@ class CertificateRenderer:
         self.folder = template.parent
         with template.open("rb") as handle:
             self.layout = tomllib.load(handle)
+        self._widths: dict[tuple[str, float, str], float] = {}
 
     @cached_property
     def _images(self) -> dict[str, str]:
@@ -137,13 +139,23 @@ class CertificateRenderer:
         mark = self.layout["mark"]
         document.set_text_color(mark["grey"])
         document.set_font("Body", "B", mark["size"])
-        width = document.get_string_width(mark["text"])
+        width = self._width(document, mark["text"])
         with document.rotation(angle=mark["angle"], x=mark["x"], y=mark["y"]):
             document.text(mark["x"] - width / 2, mark["y"], mark["text"])
         document.set_text_color(180, 30, 30)
         document.set_font("Body", "B", mark["footer_size"])
-        width = document.get_string_width(mark["text"])
+        width = self._width(document, mark["text"])
         document.text((document.w - width) / 2, mark["footer_y"], mark["text"])
+
+    def _width(self, document: FPDF, text: str) -> float:
+        """A text's width in the current font, measured once: most lines are the same on
+        every certificate (the marks, the headings, the title and centre of a batch)."""
+        key = (document.font_family + document.font_style, document.font_size_pt, text)
+        if (width := self._widths.get(key)) is None:
+            if len(self._widths) >= WIDTHS_KEPT:
+                self._widths.clear()
+            width = self._widths[key] = document.get_string_width(text)
+        return width
 
     def _line(self, document: FPDF, line: dict, fields: dict[str, str]) -> None:
         names = _field_names(line["text"])
@@ -155,7 +167,7 @@ class CertificateRenderer:
         if line.get("align") == "L":
             document.text(line["x"], line["y"], text)
             return
-        width = document.get_string_width(text)
+        width = self._width(document, text)
         if width > line.get("fit", document.w):  # a long title: smaller, never cut
             document.set_font_size(size * line["fit"] / width)
             width = line["fit"]
