@@ -180,10 +180,14 @@ class _ChunkDocument(FPDF):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._file_id = secrets.token_hex(16).upper()
+        self.permanent_id = secrets.token_hex(16).upper()
 
     def file_id(self) -> str:
-        return f"<{self._file_id}><{self._file_id}>"
+        return f"<{self.permanent_id}><{self.permanent_id}>"
+
+    def encrypted_string(self, text: str, object_id: int) -> bytes:
+        """A string as it is written inside object `object_id` of this document."""
+        return self._security_handler.encrypt_string(text, object_id).encode()
 
 
 class _EncryptedChunk:
@@ -213,8 +217,7 @@ class _EncryptedChunk:
             number: buffer[start:end] for (number, start), end in zip(starts, ends, strict=True)
         }
         self.header = buffer[: starts[0][1]]
-        self.security = document._security_handler
-        self.file_id = document._file_id
+        self.document = document
         self.page_ids = [page.id for page in document.pages.values()]
         self.root_id = document.pages[1].parent.id
         self.catalog_id, self.info_id, self.encryption_id = (
@@ -239,8 +242,7 @@ class _EncryptedChunk:
         own = {
             self.root_id: self.root_template % page_id,
             self.catalog_id: self.catalog_template % page_id,
-            self.info_id: self.info_template
-            % self.security.encrypt_string(title, self.info_id).encode(),
+            self.info_id: self.info_template % self.document.encrypted_string(title, self.info_id),
         }
         numbers = sorted(self.reached(page_id) | own.keys() | {self.encryption_id})
         body = [self.header]
@@ -252,7 +254,7 @@ class _EncryptedChunk:
             body.append(serialized)
             position += len(serialized)
         objects = b"".join(body)
-        return objects + self._xref(numbers, offsets, position, hashlib.md5(objects))
+        return objects + self._xref(numbers, offsets, position, hashlib.md5(objects).hexdigest())
 
     def reached(self, number: int) -> frozenset[int]:
         """The objects one object refers to, directly or not (never up to the page tree)."""
@@ -265,7 +267,7 @@ class _EncryptedChunk:
             self._reached[number] = frozenset(found)
         return self._reached[number]
 
-    def _xref(self, numbers: list[int], offsets: list[int], position: int, digest) -> bytes:
+    def _xref(self, numbers: list[int], offsets: list[int], position: int, own_id: str) -> bytes:
         """The cross-reference table in runs of consecutive numbers, and the trailer:
         the chunk's first identifier (the key depends on it), the file's own second."""
         lines = [b"xref\n0 1\n0000000000 65535 f \n"]
@@ -278,7 +280,7 @@ class _EncryptedChunk:
         trailer = (
             f"trailer\n<<\n/Size {numbers[-1] + 1}\n/Root {self.catalog_id} 0 R\n"
             f"/Info {self.info_id} 0 R\n/Encrypt {self.encryption_id} 0 R\n"
-            f"/ID [<{self.file_id}><{digest.hexdigest().upper()}>]\n>>\n"
+            f"/ID [<{self.document.permanent_id}><{own_id.upper()}>]\n>>\n"
             f"startxref\n{position}\n%%EOF\n"
         )
         return b"".join(lines) + trailer.encode()
