@@ -3,8 +3,9 @@
 - export_pdfs_per_s_per_core: a 1,000-certificate export run by one worker (this
   process), the whole pipeline: rows, PDF, AES-128 encryption, zip through fsspec.
 - reportlab_pdfs_per_s: ReportLab drawing the same certificate (same font, artwork, QR,
-  mark) one file at a time, with its strongest built-in encryption (RC4-128; its AES
-  needs the pure-Python pyaes), in the same run; also shown without encryption, the
+  mark) one file at a time, with its C accelerator (rl-accel) and its strongest built-in
+  encryption (RC4-128; its AES needs the pure-Python pyaes), in the same run; also
+  shown without encryption, the
   fastest ReportLab can be, so that the comparison does not rest on its encryption.
 - export_5000_peak_mb: peak memory of a worker process making a 5,000-certificate export.
 - search_rerun_during_export_ratio: the Search page's whole rerun (AppTest) while that
