@@ -5,8 +5,7 @@
 - reportlab_pdfs_per_s: ReportLab drawing the same certificate (same font, artwork, QR,
   mark) one file at a time, with its C accelerator (rl-accel) and its strongest built-in
   encryption (RC4-128; its AES needs the pure-Python pyaes), in the same run; also
-  shown without encryption, the
-  fastest ReportLab can be, so that the comparison does not rest on its encryption.
+  shown without encryption, so that the comparison does not rest on its encryption.
 - export_5000_peak_mb: peak memory of a worker process making a 5,000-certificate export.
 - search_rerun_during_export_ratio: the Search page's whole rerun (AppTest) while that
   worker runs, over the same rerun when nothing runs.
