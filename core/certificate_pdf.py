@@ -204,7 +204,7 @@ class _EncryptedChunk:
     def __init__(self, document: _ChunkDocument) -> None:
         producers: list[OutputProducer] = []
 
-        class Recorded(OutputProducer):
+        class Recorded(OutputProducer):  # fpdf2's own, kept for where each object lies
             def bufferize(self) -> bytearray:
                 producers.append(self)
                 return super().bufferize()
@@ -236,7 +236,7 @@ class _EncryptedChunk:
         self.info_template = _one_substitution(  # the chunk's author and date, a title per file
             self.objects[self.info_id], rb"\n>>\nendobj", b"\n/Title %s\n>>\nendobj"
         )
-        self._reached: dict[int, frozenset[int]] = {}
+        self._references_of: dict[int, list[int]] = {}
 
     def single_page_file(self, page_id: int, title: str) -> bytes:
         own = {
@@ -256,16 +256,22 @@ class _EncryptedChunk:
         objects = b"".join(body)
         return objects + self._xref(numbers, offsets, position, hashlib.md5(objects).hexdigest())
 
-    def reached(self, number: int) -> frozenset[int]:
-        """The objects one object refers to, directly or not (never up to the page tree)."""
-        if number not in self._reached:
-            head = self.objects[number].split(b"stream\n", 1)[0]
-            found = {number}
-            for child in map(int, _REFERENCE.findall(head)):
-                if child != self.root_id:
-                    found |= self.reached(child)
-            self._reached[number] = frozenset(found)
-        return self._reached[number]
+    def reached(self, page_id: int) -> set[int]:
+        """The objects a page refers to, directly or not (never up to the page tree)."""
+        found: set[int] = set()
+        todo = [page_id]
+        while todo:
+            number = todo.pop()
+            if number not in found and number != self.root_id:
+                found.add(number)
+                todo += self._references(number)
+        return found
+
+    def _references(self, number: int) -> list[int]:
+        if number not in self._references_of:
+            head = self.objects[number].split(b"stream\n", 1)[0]  # streams are encrypted
+            self._references_of[number] = [int(found) for found in _REFERENCE.findall(head)]
+        return self._references_of[number]
 
     def _xref(self, numbers: list[int], offsets: list[int], position: int, own_id: str) -> bytes:
         """The cross-reference table in runs of consecutive numbers, and the trailer:
