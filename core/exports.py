@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from huey import crontab
-from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -324,18 +324,22 @@ def _verify_url(code: str) -> str:
 
 
 def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
-    """An unguessable code per certificate, made the first time its PDF is."""
+    """An unguessable code per certificate, made the first time its PDF is (one
+    statement for the chunk: an UPDATE per certificate was a tenth of an export)."""
     missing = session.scalars(
         select(Certificate.id).where(
             Certificate.id.in_(certificate_ids), Certificate.verify_code.is_(None)
         )
     ).all()
-    for certificate_id in missing:
-        session.execute(
-            update(Certificate)
-            .where(Certificate.id == certificate_id, Certificate.verify_code.is_(None))
-            .values(verify_code=secrets.token_urlsafe(18))
-        )
+    if not missing:
+        return
+    table = Certificate.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("certificate_id"), table.c.verify_code.is_(None))
+        .values(verify_code=bindparam("code")),
+        [{"certificate_id": id_, "code": secrets.token_urlsafe(18)} for id_ in missing],
+    )
 
 
 def _chosen(job_id: int, with_pdf: bool) -> Select:
