@@ -9,6 +9,7 @@ from ui.auth import sign_in_gate, sign_in_screen
 from ui.errors import shown_as_message
 from ui.layout import header, logo, page_style
 from ui.navigation import is_public, signed_in_pages, signed_out_pages
+from ui.services import current_actor
 
 logging.basicConfig(level=get_settings().log_level)
 st.set_page_config(page_title="Digital Certificates", page_icon="🎓", layout="wide")
@@ -19,7 +20,7 @@ signed_in = False
 with shown_as_message():
     signed_in = sign_in_gate()
 if signed_in:
-    navigation = st.navigation(signed_in_pages(), position="top")
+    navigation = st.navigation(signed_in_pages(current_actor().role), position="top")
     header()
 else:
     navigation = st.navigation(signed_out_pages(), position="hidden")

@@ -5,6 +5,7 @@ from core.checkout import totals
 from core.errors import InvalidInput
 from ui.errors import show_error
 from ui.layout import page_title
+from ui.navigation import SEARCH
 from ui.ordering import lines_frame, start_checkout, totals_table
 from ui.services import current_actor, db
 
@@ -23,7 +24,7 @@ if not rows:
         "Your basket is empty. Order a reprint or a proof-of-qualification letter from a "
         "certificate's actions in **Print Batches** or **Search**."
     )
-    st.page_link("screens/search.py", label="Continue shopping", icon=":material/search:")
+    st.page_link(SEARCH.path, label="Continue shopping", icon=":material/search:")
     st.stop()
 
 version = "-".join(str(row.id) for row in rows)
@@ -77,7 +78,7 @@ except InvalidInput as error:
 
 totals_table(totals(rows))
 shop, _, checkout = st.columns([1, 3, 1])
-shop.page_link("screens/search.py", label="Continue shopping", icon=":material/arrow_back:")
+shop.page_link(SEARCH.path, label="Continue shopping", icon=":material/arrow_back:")
 if checkout.button(
     "Checkout", type="primary", icon=":material/shopping_cart_checkout:", width="stretch"
 ):

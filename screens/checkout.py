@@ -15,6 +15,7 @@ from core.payments.base import PaymentMethod
 from core.prices import price_list
 from ui.errors import show_error
 from ui.layout import as_text, page_title
+from ui.navigation import BASKET
 from ui.ordering import (
     address_form,
     address_text,
@@ -60,7 +61,7 @@ with db() as session:
     billing_on_file, delivery_on_file = addresses_on_file(session, actor=actor)
 if not rows:
     st.info("Your basket is empty.")
-    st.page_link("screens/basket.py", label="Basket", icon=":material/shopping_cart:")
+    st.page_link(BASKET.path, label="Basket", icon=":material/shopping_cart:")
     st.stop()
 step = state.get("checkout_step", 1)
 progress(step)

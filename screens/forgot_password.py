@@ -2,6 +2,7 @@ import streamlit as st
 
 from core.auth import RESET_REQUESTED, request_password_reset
 from ui.layout import page_title
+from ui.navigation import SIGN_IN
 from ui.services import db
 
 page_title(
@@ -21,4 +22,4 @@ with left, st.form("forgot_password_form", clear_on_submit=True):
         with db() as session:
             request_password_reset(session, email=email)
         st.success(RESET_REQUESTED)
-left.page_link("screens/sign_in.py", label="Back to sign in", icon=":material/arrow_back:")
+left.page_link(SIGN_IN.path, label="Back to sign in", icon=":material/arrow_back:")

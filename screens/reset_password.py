@@ -4,6 +4,7 @@ from core.auth import reset_password
 from core.errors import InvalidInput
 from ui.errors import show_error
 from ui.layout import page_title
+from ui.navigation import FORGOT_PASSWORD, SIGN_IN
 
 page_title(
     "Set a new password",
@@ -14,7 +15,7 @@ token = st.query_params.get("token", "")
 left, _ = st.columns([2, 3])
 if not token:
     left.warning("This page opens from the link in your email. Ask for one below.")
-    left.page_link("screens/forgot_password.py", label="Forgotten password", icon=":material/mail:")
+    left.page_link(FORGOT_PASSWORD.path, label="Forgotten password", icon=":material/mail:")
     st.stop()
 with left, st.form("reset_password_form"):
     st.caption(
@@ -31,4 +32,4 @@ with left, st.form("reset_password_form"):
         else:
             st.query_params.clear()
             st.success("Your password is set. Sign in with it now.")
-left.page_link("screens/sign_in.py", label="Sign in", icon=":material/login:")
+left.page_link(SIGN_IN.path, label="Sign in", icon=":material/login:")

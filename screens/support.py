@@ -2,6 +2,7 @@ import streamlit as st
 
 from core.content import support_text
 from ui.layout import page_title
+from ui.navigation import FAQ
 
 page_title(
     "Support",
@@ -9,4 +10,4 @@ page_title(
     "problem with a certificate.",
 )
 st.markdown(support_text())
-st.page_link("screens/faq.py", label="Frequently asked questions", icon=":material/quiz:")
+st.page_link(FAQ.path, label="Frequently asked questions", icon=":material/quiz:")

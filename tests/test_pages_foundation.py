@@ -15,7 +15,15 @@ from core.models import Centre, OutboxEmail, Role, User
 from tests.apptest import by_label, shown, signed_in_app, signed_out_app, texts
 from tests.factories import PASSWORD, make_centre, make_user
 from ui.errors import UNEXPECTED
-from ui.navigation import SIGNED_IN, SIGNED_OUT
+from ui.navigation import (
+    SIGNED_IN,
+    SIGNED_OUT,
+    STAFF_HOME,
+    STAFF_SECTION,
+    home_cards,
+    menu_titles,
+    screens_for,
+)
 
 HOME_CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
 MENU = [
@@ -71,8 +79,37 @@ def test_header_shows_name_centre_and_empty_basket(coordinator):
     assert basket_link[0].proto.label == "0 items | £0.00"
 
 
-def test_menu_lists_the_guide_pages_in_order():
-    assert [screen.title for screen in SIGNED_IN if not screen.hidden] == MENU
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.CENTRE_USER])
+def test_centre_users_menu_lists_the_guide_pages_in_order_and_no_staff_section(role):
+    assert menu_titles(role) == MENU
+    assert all(screen.section != STAFF_SECTION for screen in screens_for(role))
+
+
+def test_staff_menu_starts_at_their_own_home_and_keeps_the_guide_pages():
+    assert menu_titles(Role.STAFF) == MENU
+    assert screens_for(Role.STAFF)[0] == STAFF_HOME
+
+
+def test_home_cards_come_from_the_screen_list_top_row_first():
+    for role in Role:
+        cards = home_cards(role)
+        assert all(card.is_for(role) and card.help for card in cards)
+        sections = [card.section for card in cards]
+        assert sections == sorted(sections, key=bool)
+
+
+@pytest.fixture
+def staff(db_url) -> User:
+    with session_scope(db_url) as session:
+        make_centre(session, "Fanshaws")
+        return make_user(session, email="staff@imi.example", role=Role.STAFF)
+
+
+def test_staff_sign_in_to_the_staff_home_with_their_cards(staff):
+    app = signed_in_app(staff)
+    assert "Staff home" in texts(app)
+    shown_cards = [element.value.split(": ", 1)[-1] for element in app.subheader]
+    assert shown_cards == [card.title for card in home_cards(Role.STAFF)]
 
 
 def test_no_page_file_is_left_out_of_navigation():
@@ -149,7 +186,7 @@ def _screens_not_available_yet(user: User) -> list[str]:
     """Screens in the menu whose page says the feature is not available yet."""
     return [
         screen.title
-        for screen in SIGNED_IN
+        for screen in screens_for(user.role)
         if screen.title != "Logout"
         and "not available yet" in texts(signed_in_app(user, screen.path))
     ]
@@ -162,11 +199,15 @@ def test_every_faq_answer_names_only_screens_that_work(coordinator):
         assert named == [], f"FAQ “{item.question}” names {named}, not available yet"
 
 
-def test_every_page_has_a_help_section(coordinator):
-    for screen in SIGNED_IN:
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.STAFF])
+def test_every_page_has_a_help_section(db_url, role):
+    with session_scope(db_url) as session:
+        centre = make_centre(session, "Fanshaws")
+        user = make_user(session, email="someone@imi.example", role=role, centres=(centre,))
+    for screen in screens_for(role):
         if screen.title == "Logout":
             continue
-        app = signed_in_app(coordinator, screen.path)
+        app = signed_in_app(user, screen.path)
         assert [p.proto.popover.label for p in app.get("popover")] == ["Help"], screen.title
 
 

@@ -27,6 +27,7 @@ from core.models import User
 from core.users import actor_for
 from ui.errors import show_error
 from ui.layout import page_title
+from ui.navigation import FORGOT_PASSWORD
 from ui.services import SESSION_ENDED, checked_now, db
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def sign_in_screen() -> None:
     with left:
         sign_in_form()
         st.page_link(
-            "screens/forgot_password.py",
+            FORGOT_PASSWORD.path,
             label="Forgotten password? First time here? Set your password",
             icon=":material/lock_reset:",
         )

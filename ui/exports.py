@@ -21,13 +21,12 @@ from core.paging import Page
 from core.text import uk_datetime
 from ui.errors import show_error
 from ui.layout import as_text
-from ui.navigation import SIGNED_IN
+from ui.navigation import DOWNLOADS
 from ui.pager import page_request, pager
 from ui.services import current_actor, db, on_demand
 
 OPEN = "export_open"
 CREATED = "export_created"
-DOWNLOADS = next(screen for screen in SIGNED_IN if screen.file == "downloads")
 COLUMNS = [2.2, 2.6, 1.1, 1.6, 1.5, 2.2, 1.4]
 RULE = "<hr style='margin:0;border:none;border-top:1px solid rgba(49,51,63,0.15)'>"
 HEADINGS = [

@@ -9,6 +9,7 @@ import streamlit as st
 from core.basket import basket_summary
 from core.config import get_settings
 from core.text import money
+from ui.navigation import BASKET
 from ui.services import current_actor, db
 
 _MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
@@ -70,7 +71,7 @@ def header() -> None:
         width="content",
     )
     row.page_link(
-        "screens/basket.py",
+        BASKET.path,
         label=f"{summary.items} items | {money(summary.total_pence)}",
         icon=":material/shopping_cart:",
         width="content",

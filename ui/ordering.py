@@ -21,10 +21,10 @@ from core.prices import PricedLine, PriceItem
 from core.text import money
 from ui.errors import show_error
 from ui.layout import as_text
+from ui.navigation import BASKET, CHECKOUT, ORDERS
 from ui.services import current_actor, db
 
 ORDER = "certificate_order_open"
-BASKET_PAGE = "screens/basket.py"
 
 
 def open_order_form(certificate_id: int, product: str) -> None:
@@ -79,7 +79,7 @@ def order_dialog(certificate_id: int, product: str) -> None:
             show_error(error)
             return
         _close()
-        st.switch_page(BASKET_PAGE)
+        st.switch_page(BASKET.path)
 
 
 def show_order_dialog() -> bool:
@@ -209,7 +209,7 @@ def start_checkout() -> None:
     """From the basket: a new checkout, at step 1, without the last one's outcome."""
     st.session_state["checkout_step"] = 1
     st.session_state.pop(OUTCOME, None)
-    st.switch_page("screens/checkout.py")
+    st.switch_page(CHECKOUT.path)
 
 
 def show_outcome() -> bool:
@@ -223,7 +223,7 @@ def show_outcome() -> bool:
             f"Your card payment was declined: {as_text(detail)} Your basket is as it was: "
             "try again, or pay another way."
         )
-        st.page_link(BASKET_PAGE, label="Back to the basket", icon=":material/arrow_back:")
+        st.page_link(BASKET.path, label="Back to the basket", icon=":material/arrow_back:")
         return True
     st.success(
         f"Thank you: order {order_id} is placed ({status}). A confirmation email is on its way.",
@@ -232,7 +232,7 @@ def show_outcome() -> bool:
     if international:
         st.info(INTERNATIONAL_NOTE)
     st.page_link(
-        "screens/orders.py",
+        ORDERS.path,
         label="See the order",
         query_params={"order": order_id},
         icon=":material/receipt_long:",

@@ -4,6 +4,7 @@ Debian's chromium driven by playwright (never a browser playwright downloads).""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -103,10 +104,13 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+HOME_TITLE = re.compile("^(Centre user|Staff) home$")
+
+
 def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(url)
     fill_sign_in_form(page, email, password)
-    page.get_by_text("Centre user home").first.wait_for()
+    page.get_by_text(HOME_TITLE).first.wait_for()
     _wait_for_sign_in_cookie(page)
 
 

@@ -62,3 +62,17 @@ def test_the_logo_leads_home_from_any_page(live_server: str, page: Page):
     expect(page.get_by_label("Surname")).to_be_visible()
     page.get_by_role("button", name="Navigate to home page").click()
     expect(page.get_by_text("Centre user home").first).to_be_visible()
+
+
+def test_staff_sign_in_to_the_staff_home(live_server: str, page: Page):
+    sign_in(page, live_server, "staff@imi.example")
+    expect(page.get_by_text("Staff home").first).to_be_visible()
+    wait_until_idle(page)
+    screenshot(page, "60-staff-home")
+
+
+def test_a_centre_user_typing_a_staff_address_gets_their_own_home(live_server: str, page: Page):
+    sign_in(page, live_server, "coordinator@fanshaws.example")
+    page.goto(f"{live_server}/staff-home")
+    expect(page.get_by_text("Centre user home").first).to_be_visible()
+    expect(page.get_by_text("Staff home")).to_have_count(0)
