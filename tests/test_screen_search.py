@@ -92,6 +92,15 @@ def test_address_and_page_size_survive_going_to_another_page_and_back(people):
     assert app.selectbox(key="search_per_page_choice").value == 25
 
 
+def test_clear_search_empties_the_form_the_results_and_the_address(people):
+    app = _search(signed_in_app(people["user"], SCREEN), surname="obri").run()
+    by_label(app.button, "Clear search").click().run()
+    assert by_label(app.text_input, "Surname").value == ""
+    assert "Enter at least one" in texts(app)
+    assert not app.dataframe
+    assert "surname" not in app.query_params
+
+
 def test_a_shared_link_runs_its_search(people):
     app = signed_in_app(people["user"])
     app.query_params["surname"] = "evans"

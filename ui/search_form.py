@@ -101,8 +101,7 @@ def search_form(centres: dict[int, str] | None) -> None:
         if centres is not None:
             options = {ALL_CENTRES: "All centres", **centres}
             st.selectbox("Centre", list(options), format_func=options.get, key="search_centre_id")
-        buttons = st.container(horizontal=True)
-        with buttons:
+        with st.container(horizontal=True):
             st.form_submit_button(
                 "Search",
                 type="primary",

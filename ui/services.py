@@ -30,7 +30,7 @@ def db() -> Iterator[Session]:
         yield session
 
 
-def _alive(actor: Actor, signed_in_at: float) -> Actor:
+def _checked_actor(actor: Actor, signed_in_at: float) -> Actor:
     """The actor as the database has them now, with the gate's own check: a sign-in
     ended since (logout, password change, lockout, disabled) is refused, and a changed
     role or centre membership is taken into account."""
@@ -56,7 +56,7 @@ def current_actor() -> Actor:
     if time.monotonic() - st.session_state.get(_CHECKED_AT, 0.0) < CHECK_TRUSTED_SECONDS:
         return actor
     try:
-        actor = _alive(actor, st.session_state["signed_in_at"])
+        actor = _checked_actor(actor, st.session_state["signed_in_at"])
     except PermissionDenied:
         st.session_state.pop("actor", None)
         raise
@@ -81,7 +81,7 @@ def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Resul
     actor, signed_in_at = current_actor(), st.session_state["signed_in_at"]
 
     def made_now() -> Result:
-        checked = _alive(actor, signed_in_at)
+        checked = _checked_actor(actor, signed_in_at)
         with db() as session:
             return produce(session, checked)
 
