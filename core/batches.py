@@ -4,9 +4,7 @@ move on. A batch's certificates are exported and its candidates emailed once Com
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -18,7 +16,7 @@ from core.certificates import CertificateRow, certificate_rows_query, to_certifi
 from core.errors import InvalidInput, NotFound
 from core.models import BatchStatus, Centre, Certificate, PrintBatch, User, utcnow
 from core.paging import Page, paginate
-from core.text import clean_text, safe_csv_cell, uk_date
+from core.text import clean_text, excel_csv, uk_date
 from core.users import Actor, require_staff
 
 BATCH_STATUSES = tuple(status.value for status in BatchStatus)
@@ -258,14 +256,14 @@ def batches_csv(session: Session, *, actor: Actor, filters: BatchFilters = Batch
     starting = + - @ made harmless. Rows are streamed from the database in chunks."""
     filters.check()
     query = _newest_first(_filtered(_batches_query(actor), filters))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    count = 0
     centres = _centres(session)
-    for row in session.execute(query.execution_options(yield_per=2_000)):
-        writer.writerow(safe_csv_cell(value) for value in _csv_cells(_to_batch_row(row, centres)))
-        count += 1
+    data, count = excel_csv(
+        CSV_HEADER,
+        (
+            _csv_cells(_to_batch_row(row, centres))
+            for row in session.execute(query.execution_options(yield_per=2_000))
+        ),
+    )
     record_event(
         session,
         action="batches_exported",
@@ -274,7 +272,7 @@ def batches_csv(session: Session, *, actor: Actor, filters: BatchFilters = Batch
         rows=count,
         filters={key: str(value) for key, value in vars(filters).items() if value},
     )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return data
 
 
 def count_batches_by_centre(

@@ -112,7 +112,8 @@ def invoice_csv(session: Session, *, actor: Actor, month: dt.date) -> bytes:
         target=f"month:{month:%Y-%m}",
         rows=len(rows),
     )
-    return excel_csv(INVOICE_HEADER, (_invoice_row(*row) for row in rows))
+    data, _ = excel_csv(INVOICE_HEADER, (_invoice_row(*row) for row in rows))
+    return data
 
 
 def _invoice_row(order: Order, number: str, name: str, billing: Address | None) -> list:

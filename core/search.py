@@ -3,12 +3,11 @@ results as CSV. Every criterion is an index range; the centre scope comes first.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 
-from sqlalchemy import CompoundSelect, Select, select, tuple_, union_all
+from sqlalchemy import CompoundSelect, Row, Select, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -18,9 +17,9 @@ from core.models import Centre, Certificate, CertificateNamePart
 from core.paging import Page, paginate
 from core.text import (
     clean_text,
+    excel_csv,
     parse_date_of_birth,
     prefix_upper_bound,
-    safe_csv_cell,
     search_key,
     uk_date,
 )
@@ -166,6 +165,26 @@ CSV_HEADER = [
 ]
 
 
+def _csv_rows(results: Iterable[Row]) -> Iterator[tuple[object, ...]]:
+    for count, row in enumerate(results, start=1):
+        if count > CSV_ROW_LIMIT:
+            raise InvalidInput(
+                f"More than {CSV_ROW_LIMIT:,} certificates match; narrow the search to export."
+            )
+        certificate, centre = to_certificate_row(row[:-1]), row[-1]
+        yield (
+            certificate.number,
+            certificate.candidate_number,
+            certificate.first_name,
+            certificate.surname,
+            certificate.qualification_number,
+            certificate.qualification_title,
+            certificate.grade,
+            uk_date(certificate.issue_date),
+            centre,
+        )
+
+
 def search_csv(session: Session, *, actor: Actor, criteria: SearchCriteria) -> bytes:
     """Every match (not only one page) as CSV: UTF-8 with BOM so that Excel reads names
     such as Siân correctly, and cells starting = + - @ made harmless."""
@@ -175,31 +194,7 @@ def search_csv(session: Session, *, actor: Actor, criteria: SearchCriteria) -> b
         .join(Centre, Centre.id == Certificate.centre_id)
         .limit(CSV_ROW_LIMIT + 1)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    count = 0
-    for row in session.execute(query):
-        count += 1
-        if count > CSV_ROW_LIMIT:
-            raise InvalidInput(
-                f"More than {CSV_ROW_LIMIT:,} certificates match; narrow the search to export."
-            )
-        certificate, centre = to_certificate_row(row[:-1]), row[-1]
-        writer.writerow(
-            safe_csv_cell(value)
-            for value in (
-                certificate.number,
-                certificate.candidate_number,
-                certificate.first_name,
-                certificate.surname,
-                certificate.qualification_number,
-                certificate.qualification_title,
-                certificate.grade,
-                uk_date(certificate.issue_date),
-                centre,
-            )
-        )
+    data, count = excel_csv(CSV_HEADER, _csv_rows(session.execute(query)))
     record_event(
         session,
         action="search_exported",
@@ -208,7 +203,7 @@ def search_csv(session: Session, *, actor: Actor, criteria: SearchCriteria) -> b
         target=criteria.describe(),
         rows=count,
     )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return data
 
 
 def csv_file_name(criteria: SearchCriteria, at: dt.datetime) -> str:

@@ -107,14 +107,18 @@ def safe_csv_cell(value: object) -> object:
     return value
 
 
-def excel_csv(header: Sequence[str], rows: Iterable[Iterable[object]]) -> bytes:
+def excel_csv(header: Sequence[str], rows: Iterable[Iterable[object]]) -> tuple[bytes, int]:
     """A CSV file Excel opens as it should: UTF-8 with a BOM (names such as Siân), and
-    every cell starting = + - @ made harmless."""
+    every cell starting = + - @ made harmless; with the number of rows written (rows may
+    be streamed from the database, so the count is known only at the end)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows((safe_csv_cell(value) for value in row) for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    count = 0
+    for row in rows:
+        writer.writerow(safe_csv_cell(value) for value in row)
+        count += 1
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
 
 
 def like_prefix(text: str) -> str | None:
