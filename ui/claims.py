@@ -20,7 +20,7 @@ from core.text import uk_datetime
 from ui.errors import show_error
 from ui.layout import as_text
 from ui.pager import page_request, paged_table, pager
-from ui.services import current_actor, db
+from ui.services import current_actor, db, fragment_actor
 
 SHOWN = "import_shown"
 
@@ -44,7 +44,7 @@ def start_import(upload: UploadedFile | None) -> None:
 
 def _read(import_id: int) -> ClaimImport:
     with db() as session:
-        return get_claim_import(session, actor=current_actor(), import_id=import_id)
+        return get_claim_import(session, actor=fragment_actor(), import_id=import_id)
 
 
 def problems_frame(claim_import: ClaimImport) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from ui.errors import show_error
 from ui.layout import as_text
 from ui.navigation import DOWNLOADS
 from ui.pager import page_request, pager
-from ui.services import current_actor, db, on_demand
+from ui.services import current_actor, db, fragment_actor, on_demand
 
 OPEN = "export_open"
 CREATED = "export_created"
@@ -97,7 +97,7 @@ def export_dialog() -> None:
 
 def _page(page: int, per_page: int) -> Page[ExportRow]:
     with db() as session:
-        return list_exports(session, actor=current_actor(), page=page, per_page=per_page)
+        return list_exports(session, actor=fragment_actor(), page=page, per_page=per_page)
 
 
 def _zip_of(export_id: int) -> Callable[[], bytes]:

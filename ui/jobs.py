@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core.jobs import JobRow, dismiss_job, list_active_jobs
-from ui.services import current_actor, db
+from ui.services import current_actor, db, fragment_actor
 
 
 def _recent_jobs(kind: str) -> list[JobRow]:
     with db() as session:
-        return list_active_jobs(session, actor=current_actor(), kind=kind)
+        return list_active_jobs(session, actor=fragment_actor(), kind=kind)
 
 
 def _is_running(job: JobRow) -> bool:
