@@ -11,6 +11,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -41,6 +42,11 @@ def search_text(length: int) -> String:
     """Text matched by prefix ranges: bytewise order on every database (PostgreSQL's
     language collations would skip the hyphens in 016559933-01-1800)."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def _values(kind: type[enum.Enum]) -> list[str]:
+    """Store an enum's values (what users read), not its member names."""
+    return [member.value for member in kind]
 
 
 class Role(enum.StrEnum):
@@ -212,6 +218,8 @@ class Certificate(Base):
     expiry_date: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(300), default="")
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str] = mapped_column(String(300), default="")
     candidate_number: Mapped[str] = mapped_column(search_text(20))
     first_name_key: Mapped[str] = mapped_column(search_text(100))
     surname_key: Mapped[str] = mapped_column(search_text(100))
@@ -343,6 +351,8 @@ class OrderStatus(enum.StrEnum):
     PROCESSING_CLEARED = "Processing (Cleared payment)"
     PAYMENT_DECLINED = "Payment declined"
     CANCELLED = "Cancelled"
+    PROCESSING = "Processing"
+    DISPATCHED = "Dispatched"
 
 
 class Order(Base):
@@ -373,6 +383,7 @@ class Order(Base):
     card_last4: Mapped[str | None] = mapped_column(String(4))
     payment_detail: Mapped[str] = mapped_column(String(300), default="")
     confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    tracking_reference: Mapped[str] = mapped_column(String(100), default="")
 
 
 class OrderLine(Base):
@@ -417,6 +428,40 @@ class ProblemReport(Base):
     status: Mapped[str] = mapped_column(String(20), default="Open")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UserRequestStatus(enum.StrEnum):
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+
+
+class UserRequest(Base):
+    """A centre coordinator asks for an additional user; staff approve (the user is
+    created and emailed a link to set a first password) or reject with a reason."""
+
+    __tablename__ = "user_requests"
+    __table_args__ = (
+        Index("ix_user_requests_status_created", "status", "created_at"),
+        Index("ix_user_requests_centre_created", "centre_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(
+        Enum(UserRequestStatus, native_enum=False, length=20, values_callable=_values),
+        default=UserRequestStatus.PENDING,
+    )
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class OutboxEmail(Base):
@@ -443,7 +488,11 @@ class PasswordResetToken(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_centre_at", "centre_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_centre_at", "centre_id", "at"),
+        Index("ix_audit_at", "at", "id"),
+        Index("ix_audit_action_at", "action", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -463,6 +512,39 @@ class OrderEvent(Base):
     status: Mapped[str] = mapped_column(String(60))
     note: Mapped[str] = mapped_column(String(300), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class VerificationMethod(enum.StrEnum):
+    """How someone asked the public Verify page about a certificate."""
+
+    CODE = "code"
+    NUMBER = "number"
+    UPLOAD = "upload"
+
+
+class Verification(Base):
+    """One question to the public Verify page, answered or not. Nothing about who
+    asked is kept: the rate limit counts clients in its own short-lived storage."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (Index("ix_verifications_certificate", "certificate_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    method: Mapped[str] = mapped_column(String(10))
+    found: Mapped[bool] = mapped_column(Boolean)
+
+
+class CandidateLink(Base):
+    """A candidate's personal link to their certificate (sent in the candidate notice);
+    only the token's SHA-256 is kept, like a password-reset token's."""
+
+    __tablename__ = "candidate_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class CertificateNamePart(Base):

@@ -31,6 +31,15 @@ class Actor:
         return self.role == Role.STAFF.value
 
 
+STAFF_ONLY = "Only the awarding body's staff can do that."
+
+
+def require_staff(actor: Actor) -> None:
+    """Refuse anyone but staff: checked in core, whatever the menu shows."""
+    if not actor.is_staff:
+        raise PermissionDenied(STAFF_ONLY)
+
+
 def member_centre_ids(session: Session, user_id: int) -> list[int]:
     return list(session.scalars(select(Membership.centre_id).where(Membership.user_id == user_id)))
 
@@ -98,13 +107,3 @@ def centre_choices(session: Session, *, actor: Actor) -> dict[int, str]:
     """Centres the actor may pick from, by id, in name order."""
     user = find_user_by_id(session, user_id=actor.user_id)
     return {centre.id: centre.name for centre in centres_for(session, user=user)}
-
-
-STAFF_ONLY = "Only the awarding body's staff can do this."
-
-
-def require_staff(actor: Actor) -> None:
-    """PermissionDenied unless the actor is staff (staff functions check in core, not
-    only by hiding menu items)."""
-    if not actor.is_staff:
-        raise PermissionDenied(STAFF_ONLY)

@@ -11,59 +11,27 @@ import streamlit as st
 
 from core.batches import BATCH_STATUSES, BATCH_TYPES, BatchFilters, BatchRow, list_batches
 from ui.batch_view import open_batch
-from ui.filters import PLEASE_SELECT, choice, day, reset
-from ui.layout import is_phone
-from ui.pager import page_request, paged_table, pager, reset_to_first_page
+from ui.filters import Filter, filter_bar
+from ui.pager import page_request, paged_table, pager
 from ui.services import current_actor, db
 
-DATE_FILTERS = {
-    "Started from": "batches_started_from",
-    "Started to": "batches_started_to",
-    "Finished from": "batches_finished_from",
-    "Finished to": "batches_finished_to",
-}
-FILTER_DEFAULTS = {
-    "batches_status": PLEASE_SELECT,
-    "batches_type": PLEASE_SELECT,
-    "batches_centre": "",
-    **dict.fromkeys(DATE_FILTERS.values()),
-}
-
-
-def _filters_label() -> str:
-    """How many filters are on, so that folded filters are not forgotten."""
-    state = st.session_state
-    on = sum(state.get(key, default) != default for key, default in FILTER_DEFAULTS.items())
-    return f"Filters ({on} on)" if on else "Filters"
+FILTERS = [
+    Filter("Status", "batches_status", options=BATCH_STATUSES),
+    Filter("Type", "batches_type", options=BATCH_TYPES),
+    Filter("Started from", "batches_started_from", "day"),
+    Filter("Started to", "batches_started_to", "day"),
+    Filter("Finished from", "batches_finished_from", "day"),
+    Filter("Finished to", "batches_finished_to", "day"),
+]
+CENTRE = Filter("Centre", "batches_centre", "text", help="The centre's number or name")
 
 
 def batch_filters(staff: bool) -> BatchFilters:
-    """The filters, folded away on a phone so that the table is reachable at once."""
-    box = st.expander(_filters_label(), expanded=not is_phone(), icon=":material/filter_alt:")
-    columns = box.columns(7 if staff else 6)
-    centre = None
-    if staff:
-        centre = columns.pop(0).text_input(
-            "Centre", key="batches_centre", placeholder="Number or name"
-        )
-    with columns[0]:
-        status = choice("Status", BATCH_STATUSES, "batches_status")
-    with columns[1]:
-        batch_type = choice("Type", BATCH_TYPES, "batches_type")
-    dates = []
-    for column, (label, key) in zip(columns[2:], DATE_FILTERS.items(), strict=True):
-        with column:
-            dates.append(day(label, key))
-    buttons = box.container(horizontal=True)
-    buttons.button(
-        "Reset", on_click=reset, args=(FILTER_DEFAULTS,), icon=":material/filter_alt_off:"
-    )
-    buttons.button("Refresh", icon=":material/refresh:")
-    filters = BatchFilters(status, batch_type, *dates, centre=(centre or "").strip() or None)
-    if st.session_state.get("batches_filters") != filters:
-        st.session_state["batches_filters"] = filters
-        reset_to_first_page("batches")
-    return filters
+    """The centres' filters; staff also filter by centre."""
+    if not staff:
+        return BatchFilters(*filter_bar("batches", FILTERS))
+    centre, *values = filter_bar("batches", [CENTRE, *FILTERS])
+    return BatchFilters(*values, centre=centre or None)
 
 
 def batches_frame(rows: list[BatchRow], staff: bool) -> pd.DataFrame:
