@@ -50,7 +50,7 @@ def _move_first_batch_to(page: Page, status: str) -> None:
     tick_first_row(page)
     page.locator('[data-testid="stRadio"]').get_by_text(status, exact=True).click()
     page.get_by_role("button", name="Save status").click()
-    expect(page.get_by_text(f"is now {status}").first).to_be_visible()
+    expect(page.get_by_text(f"is now {status}").first).to_be_visible(timeout=30_000)
     wait_until_idle(page)
 
 
@@ -69,7 +69,7 @@ def test_staff_import_a_claims_file_and_complete_its_batch_for_the_centre(
 
     page.goto(f"{live_server}/all-batches")
     grid = page.locator('[data-testid="stDataFrame"]').first
-    expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(str(batch_id))
+    expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(str(batch_id), timeout=30_000)
     _move_first_batch_to(page, "Printing")
     _move_first_batch_to(page, "Complete")
     screenshot(page, "72-all-batches")
@@ -78,6 +78,6 @@ def test_staff_import_a_claims_file_and_complete_its_batch_for_the_centre(
     sign_in(centre, live_server, "coordinator@fanshaws.example")
     centre.get_by_role("link", name="Print Batches").first.click()
     grid = centre.locator('[data-testid="stDataFrame"]').first
-    expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(str(batch_id))
+    expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(str(batch_id), timeout=30_000)
     expect(grid.get_by_test_id("glide-cell-3-0")).to_have_text("COMPLETE")
     centre.context.close()
