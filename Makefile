@@ -29,8 +29,10 @@ browser:
 
 # The app and a Huey consumer (Procfile), started and stopped together by honcho; both
 # get PUBLIC_URL (email links, and the verification address printed in every PDF).
+# Exported PDFs are signed: a self-signed certificate is made when none exists.
 run: $(RUNTIME)
 	$(BIN)/python -m core.cli migrate
+	$(BIN)/python -m core.cli make-signing-cert --if-missing
 	$(BIN)/python -m core.cli seed-demo --if-empty
 	PUBLIC_URL=$(PUBLIC_URL) $(BIN)/honcho start --port $(PORT)
 

@@ -16,6 +16,7 @@ from core.certificates import visible_certificate
 from core.errors import InvalidInput, NotFound
 from core.models import Basket, BasketLine, Certificate, OrderLine, Qualification
 from core.prices import PricedLine, price_list, vat_pence
+from core.revocation import revoked_refusal
 from core.users import Actor
 
 REASONS = ("Duplicate required", "Lost", "Damaged", "Name change", "Other")
@@ -98,7 +99,11 @@ def _basket_for_centre(session: Session, actor: Actor, centre_id: int) -> Basket
 
 
 def refusal(session: Session, *, actor: Actor, certificate_id: int, product: str) -> str | None:
-    """Why this item cannot be ordered (already ordered, or in a basket), else None."""
+    """Why this item cannot be ordered (revoked, already ordered, or in a basket), else
+    None."""
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is not None and (revoked := revoked_refusal(certificate)):
+        return revoked
     if session.scalar(
         select(OrderLine.id).where(
             OrderLine.certificate_id == certificate_id,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.models import Candidate, Centre, Certificate, Qualification
 from core.users import Actor
+from core.verify import verification_count
 
 PDF_FROM = dt.date(2017, 11, 1)
 NO_SUCH_CERTIFICATE = "There is no certificate with that ID."
@@ -32,6 +33,7 @@ class CertificateRow:
     qualification_title: str
     grade: str
     issue_date: dt.date
+    centre: str | None = None  # "number name", given to staff (who see every centre)
 
     @property
     def full_name(self) -> str:
@@ -80,6 +82,8 @@ class DocumentCard:
     expiry_date: dt.date | None
     description: str
     revoked: bool
+    revoked_reason: str = ""
+    times_verified: int = 0
 
     @property
     def has_pdf(self) -> bool:
@@ -116,4 +120,6 @@ def get_document_card(session: Session, *, actor: Actor, certificate_id: int) ->
         expiry_date=certificate.expiry_date,
         description=certificate.description,
         revoked=certificate.revoked,
+        revoked_reason=certificate.revoked_reason,
+        times_verified=verification_count(session, certificate.id),
     )

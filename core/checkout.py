@@ -28,6 +28,7 @@ from core.models import (
     Basket,
     BasketLine,
     Centre,
+    Certificate,
     Order,
     OrderEvent,
     OrderLine,
@@ -37,6 +38,7 @@ from core.payments import provider_for
 from core.payments.base import PaymentMethod, PaymentRequest
 from core.payments.opayo import OpayoForm
 from core.prices import PriceItem, price_list, vat_pence
+from core.revocation import revoked_refusal
 from core.users import Actor
 
 NO_SUCH_ORDER = "There is no order with that ID."
@@ -107,10 +109,8 @@ def _check_reference(reference: str) -> str:
     return reference
 
 
-def _add_status(
-    session: Session, order: Order, status: str, note: str, user_id: int | None
-) -> None:
-    order.status = status
+def add_status(session: Session, order: Order, status: str, note: str, user_id: int | None) -> None:
+    before, order.status = order.status, status
     session.add(OrderEvent(order_id=order.id, status=status, note=note, user_id=user_id))
     record_event(
         session,
@@ -119,13 +119,15 @@ def _add_status(
         centre_id=order.centre_id,
         target=f"order:{order.id}",
         status=status,
+        before={"status": before},
+        after={"status": status, "note": note},
     )
 
 
 def _release(session: Session, order: Order, status: str, note: str, user_id: int | None) -> None:
     """End an order that did not go through: its items may be ordered again."""
     session.execute(update(OrderLine).where(OrderLine.order_id == order.id).values(active=False))
-    _add_status(session, order, status, note, user_id)
+    add_status(session, order, status, note, user_id)
 
 
 def _release_abandoned(session: Session, actor: Actor) -> None:
@@ -187,12 +189,18 @@ def _checked(checkout: Checkout) -> tuple[Checkout, PriceItem]:
     return checked, option
 
 
+def _orderable(session: Session, actor: Actor, certificate_id: int) -> Certificate:
+    """The certificate, if the actor may still order it: it may have been revoked, or
+    the actor's centre changed, since it went into the basket."""
+    certificate = visible_certificate(session, actor=actor, certificate_id=certificate_id)
+    if refused := revoked_refusal(certificate):
+        raise InvalidInput(f"{refused} Remove it from your basket.")
+    return certificate
+
+
 def _centre_of(session: Session, actor: Actor, rows: list[BasketRow]) -> int:
-    """Every item must still be the actor's to order (their centre may have changed)."""
-    centres = {
-        visible_certificate(session, actor=actor, certificate_id=row.certificate_id).centre_id
-        for row in rows
-    }
+    """Every item must still be the actor's to order."""
+    centres = {_orderable(session, actor, row.certificate_id).centre_id for row in rows}
     if len(centres) != 1:
         raise InvalidInput("Your basket holds items of more than one centre.")
     return centres.pop()
@@ -296,12 +304,12 @@ def _start_payment(
         _payment_request(order, checkout, actor.email)
     )
     if start.settled:
-        _add_status(
+        add_status(
             session, order, OrderStatus.PROCESSING_CREDITS, "Placed; invoiced later.", actor.user_id
         )
         _remove_from_basket(session, order)
     else:
-        _add_status(
+        add_status(
             session,
             order,
             OrderStatus.AWAITING_PAYMENT,
@@ -333,7 +341,7 @@ def settle_card_payment(
     order.payment_detail = answer.detail
     if answer.approved:
         order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
-        _add_status(
+        add_status(
             session, order, OrderStatus.PROCESSING_CLEARED, "Card payment cleared.", actor.user_id
         )
         _remove_from_basket(session, order)

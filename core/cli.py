@@ -1,4 +1,5 @@
-"""Command line: `python -m core.cli migrate | seed-demo | worker | outbox`."""
+"""Command line: `python -m core.cli migrate | seed-demo | worker | outbox |
+make-signing-cert`."""
 
 from __future__ import annotations
 
@@ -42,6 +43,22 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_signing_cert(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.signing import make_signing_cert
+
+    path = Path(args.path or get_settings().signing_cert_path)
+    if path.exists() and args.if_missing:
+        return 0
+    if path.exists():
+        print(f"{path} exists; not replaced (remove it first to make a new one).")
+        return 1
+    make_signing_cert(path)
+    print(f"Made a self-signed signing certificate for demos and tests: {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     worker.add_argument("--workers", type=int, default=2)
     worker.add_argument("--worker-type", choices=("process", "thread"), default="process")
+    signing = commands.add_parser(
+        "make-signing-cert",
+        help="make a self-signed certificate that signs exported PDFs (demos and tests)",
+    )
+    signing.add_argument("--path", help="where to write it (default: SIGNING_CERT_PATH)")
+    signing.add_argument("--if-missing", action="store_true", help="do nothing if it exists")
     outbox = commands.add_parser("outbox", help="print the latest emails, oldest first")
     outbox.add_argument("--limit", type=int, default=5)
     args = parser.parse_args(argv)
@@ -64,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "outbox":
         return _outbox(args)
+    if args.command == "make-signing-cert":
+        return _make_signing_cert(args)
     if args.command == "seed-demo":
         if args.centres is None:
             args.centres = 3 if args.certificates <= 100_000 else 100

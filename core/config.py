@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     reset_token_minutes: int = Field(
         60, ge=1, description="minutes a password-reset link stays valid"
     )
+    first_password_link_hours: int = Field(
+        72, ge=1, description="hours the set-your-password link emailed to a new user stays valid"
+    )
     reset_requests_per_hour: int = Field(
         3, ge=1, description="password-reset emails one address can be sent in an hour"
     )
@@ -96,6 +100,27 @@ class Settings(BaseSettings):
         DEFAULT_PDF_OWNER_PASSWORD,
         description="owner password of certificate PDFs (opening needs none; it guards the "
         "permissions); production refuses the default",
+    )
+    signing_cert_path: str = Field(
+        str(ROOT / "data" / "runtime" / "signing-cert.pem"),
+        description="the awarding body's signing key and certificate that sign every "
+        "exported PDF: one PEM file (key, then certificate and chain) or PKCS#12 (.p12, .pfx)",
+    )
+    signing_cert_password: str = Field(
+        "", description="password of the signing key file, if it has one"
+    )
+    verify_rate_limit: str = Field(
+        "30/minute",
+        description="verifications one client may make on the public Verify page "
+        "(the limits library's notation: 30/minute, 500/day)",
+    )
+    rate_limit_url: str = Field(
+        "memory://",
+        description="where rate-limit counters live: memory:// (one process) or "
+        "redis://host:6379/0 (shared by every app process)",
+    )
+    candidate_link_days: int = Field(
+        90, ge=1, description="days a candidate's personal certificate link stays valid"
     )
     task_retries: int = Field(2, ge=0, description="times a failed background task is tried again")
     task_retry_delay: int = Field(
@@ -132,6 +157,15 @@ class Settings(BaseSettings):
         DEFAULT_OPAYO_PASSWORD,
         description="Opayo Form encryption password (16 characters); set it when live",
     )
+
+    @field_validator("verify_rate_limit")
+    @classmethod
+    def _rate_limit_in_limits_notation(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("write it as the limits library does, e.g. 30/minute") from None
+        return value
 
     @field_validator("app_env", mode="before")
     @classmethod

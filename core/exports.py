@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from core.audit import record_event
+from core.batches import refuse_unless_complete
 from core.certificate_pdf import CertificateContent, CertificateRenderer
 from core.certificates import PDF_FROM
 from core.config import get_settings
@@ -39,6 +40,7 @@ from core.models import (
 )
 from core.paging import Page, paginate
 from core.search import SearchCriteria, matching_certificate_ids
+from core.signing import sign_pdf
 from core.tasks import huey, job_task, queue_after_commit
 from core.users import Actor
 
@@ -48,6 +50,7 @@ CHUNK = 250
 NO_SUCH_EXPORT = "There is no export with that ID."
 NOT_INCLUDED = "not-included.txt"
 PRE_2017_REASON = "issued before 1 November 2017, when certificates had no PDF"
+REVOKED_REASON = "revoked by the awarding body"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class ExportRow:
     total: int
     skipped: int
     reason: str
+    revoked: int = 0
 
     @property
     def status_text(self) -> str:
@@ -86,7 +90,17 @@ class ExportRow:
     def skipped_text(self) -> str:
         if not self.skipped:
             return ""
-        return f"{self.skipped:,} not included: {PRE_2017_REASON} (listed in {NOT_INCLUDED})."
+        counts = {
+            PRE_2017_REASON: self.skipped - self.revoked,
+            f"{REVOKED_REASON} (each with its reason)": self.revoked,
+        }
+        reasons = [(count, reason) for reason, count in counts.items() if count]
+        said = (
+            [reason for _, reason in reasons]
+            if len(reasons) == 1
+            else [f"{count:,} {reason}" for count, reason in reasons]
+        )
+        return f"{self.skipped:,} not included: {'; '.join(said)} (listed in {NOT_INCLUDED})."
 
     @property
     def can_download(self) -> bool:
@@ -149,16 +163,19 @@ def _check_names(file_name: str, description: str) -> tuple[str, str]:
     return file_name, description
 
 
-def _counts(session: Session, ids: Select) -> tuple[int, int]:
-    """(with a PDF, issued before 1 November 2017) among the chosen certificates."""
+def _counts(session: Session, ids: Select) -> tuple[int, int, int]:
+    """(with a PDF, issued before 1 November 2017, revoked) among the chosen
+    certificates."""
     chosen = ids.subquery()
-    with_pdf, before = session.execute(
+    live = Certificate.revoked.is_(False)
+    with_pdf, before, revoked = session.execute(
         select(
-            func.count().filter(Certificate.issue_date >= PDF_FROM),
-            func.count().filter(Certificate.issue_date < PDF_FROM),
+            func.count().filter(Certificate.issue_date >= PDF_FROM, live),
+            func.count().filter(Certificate.issue_date < PDF_FROM, live),
+            func.count().filter(Certificate.revoked),
         ).join(chosen, chosen.c.id == Certificate.id)
     ).one()
-    return with_pdf, before
+    return with_pdf, before, revoked
 
 
 def request_export(
@@ -172,10 +189,16 @@ def request_export(
     """Create the export at once (Pending) and queue it for a worker; returns its id."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
-    with_pdf, before = _counts(session, ids)
-    if with_pdf + before > get_settings().export_max_certificates:
+    refuse_unless_complete(session, ids, "its certificates can be exported")
+    with_pdf, before, revoked = _counts(session, ids)
+    if with_pdf + before + revoked > get_settings().export_max_certificates:
         limit = get_settings().export_max_certificates
         raise InvalidInput(f"An export holds at most {limit:,} certificates; choose fewer.")
+    if with_pdf == 0 and revoked:
+        raise InvalidInput(
+            f"None of these certificates can be exported: {revoked:,} {REVOKED_REASON}"
+            + (f", the others {PRE_2017_REASON}." if before else ".")
+        )
     if with_pdf == 0:
         raise InvalidInput(
             "None of these certificates has a PDF: all were "
@@ -185,12 +208,12 @@ def request_export(
         session,
         actor=actor,
         kind=KIND,
-        payload={},
+        payload={"revoked": revoked},
         total=with_pdf,
         description=description,
         file_name=file_name,
     )
-    job.skipped = before
+    job.skipped = before + revoked
     chosen = ids.subquery()
     session.execute(
         insert(JobCertificate).from_select(
@@ -203,7 +226,7 @@ def request_export(
         user_id=actor.user_id,
         centre_id=actor.centre_id,
         target=f"job:{job.id}",
-        certificates=with_pdf + before,
+        certificates=with_pdf + before + revoked,
     )
     queue_after_commit(session, KIND, job.id)
     return job.id
@@ -243,6 +266,7 @@ def _to_row(now: dt.datetime):
             total=job.total,
             skipped=job.skipped,
             reason=job.error or "",
+            revoked=(job.payload or {}).get("revoked", 0),
         )
 
     return to_row
@@ -319,9 +343,8 @@ def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
 
 
 def _chosen(job_id: int, with_pdf: bool) -> Select:
-    condition = (
-        Certificate.issue_date >= PDF_FROM if with_pdf else Certificate.issue_date < PDF_FROM
-    )
+    included = (Certificate.issue_date >= PDF_FROM) & Certificate.revoked.is_(False)
+    condition = included if with_pdf else ~included
     return (
         select(
             Certificate.id,
@@ -336,6 +359,8 @@ def _chosen(job_id: int, with_pdf: bool) -> Select:
             Certificate.expiry_date,
             Centre.name,
             Certificate.verify_code,
+            Certificate.revoked,
+            Certificate.revoked_reason,
         )
         .join(JobCertificate, JobCertificate.certificate_id == Certificate.id)
         .join(Candidate, Candidate.id == Certificate.candidate_id)
@@ -386,14 +411,18 @@ def _not_included(job_id: int) -> str:
     if not rows:
         return ""
     lines = [
-        f"{row.number}  {row.first_name} {row.surname}  issued {row.issue_date:%d/%m/%Y}"
+        f"{row.number}  {row.first_name} {row.surname}  "
+        + (
+            f"{REVOKED_REASON}: {row.revoked_reason}"
+            if row.revoked
+            else f"issued {row.issue_date:%d/%m/%Y}, {PRE_2017_REASON}"
+        )
         for row in rows
     ]
     return (
-        f"These {len(rows)} certificates are not in this export: they were {PRE_2017_REASON}.\n"
-        "Their document cards can be viewed and printed in Print Batches.\n\n"
-        + "\n".join(lines)
-        + "\n"
+        f"These {len(rows)} certificates are not in this export, each for the reason given.\n"
+        "Document cards of certificates issued before 1 November 2017 can be viewed and "
+        "printed in Print Batches.\n\n" + "\n".join(lines) + "\n"
     )
 
 
@@ -406,7 +435,7 @@ def _write_zip(claim: Claim, stored_as: str) -> None:
     ):
         for contents in _chunks(claim.job_id):
             for content, pdf in zip(contents, renderer.render(contents), strict=True):
-                archive.writestr(pdf_name(content.number, content.full_name), pdf)
+                archive.writestr(pdf_name(content.number, content.full_name), sign_pdf(pdf))
             done += len(contents)
             report_progress(claim, done)
         if listing := _not_included(claim.job_id):

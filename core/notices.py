@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
-from core.batches import visible_batch_ids
+from core.batches import refuse_unless_complete, visible_batch_ids
+from core.candidate_links import create_candidate_link
+from core.config import get_settings
 from core.db import session_scope
 from core.jobs import Claim, enqueue_job, finish_job, report_progress
 from core.mail import deliver_email, keep_email
@@ -43,6 +45,11 @@ PROGRESS_EVERY = 25
 def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) -> Job:
     """Queue the emails for the chosen batches; a worker sends them."""
     batch_ids = visible_batch_ids(session, actor=actor, batch_ids=batch_ids)
+    refuse_unless_complete(
+        session,
+        select(Certificate.id).where(Certificate.batch_id.in_(batch_ids)),
+        "its candidates can be emailed",
+    )
     total = session.scalar(
         select(func.coalesce(func.sum(PrintBatch.records), 0)).where(PrintBatch.id.in_(batch_ids))
     )
@@ -77,14 +84,17 @@ def batch_email_status(sent: int, total: int, failed: int, unknown: int = 0) -> 
     return status + (f", {unknown} unknown" if unknown else "")
 
 
-def _message(first_name: str, title: str, number: str, centre: str) -> tuple[str, str]:
+def _message(first_name: str, title: str, number: str, centre: str, link: str) -> tuple[str, str]:
     subject = "Your qualification documents are available"
     body = (
         f"Dear {first_name},\n\n"
         f"Your certificate for {title} (certificate number {number}) has been issued "
         f"and is now available through {centre}.\n\n"
-        "Please contact your centre if you would like a copy or if any detail on it is "
-        "wrong.\n\nInstitute of the Motor Industry\n"
+        "See your certificate, download its PDF and copy the address where an employer "
+        f"can verify it, here (the link is yours, and works for "
+        f"{get_settings().candidate_link_days} days):\n{link}\n\n"
+        "Please contact your centre if you would like a printed copy or if any detail on "
+        "it is wrong.\n\nInstitute of the Motor Industry\n"
     )
     return subject, body
 
@@ -107,25 +117,28 @@ def _recipients(session: Session, batch_id: int, centre_id: int) -> list:
     ).all()
 
 
-def _claim_notice(certificate_id: int) -> bool:
-    """Claim the notice in a transaction of its own; False if it was claimed before."""
+def _claim_notice(certificate_id: int) -> str | None:
+    """Claim the notice in a transaction of its own, with the candidate's personal link
+    (returned); None if it was claimed before."""
     try:
         with session_scope() as session:
             session.add(
                 CertificateNotice(certificate_id=certificate_id, status=NoticeStatus.SENDING)
             )
+            session.flush()
+            return create_candidate_link(session, certificate_id=certificate_id)
     except IntegrityError:
-        return False
-    return True
+        return None
 
 
 def _notify(row) -> str:
     """Claim, send (outside any transaction), record: 'sent', 'already' or 'failed'.
     A failed send gives its claim back, to be tried again next time."""
     certificate_id, number, first_name, email, title, centre = row
-    if not _claim_notice(certificate_id):
+    link = _claim_notice(certificate_id)
+    if link is None:
         return "already"
-    subject, body = _message(first_name, title, number, centre)
+    subject, body = _message(first_name, title, number, centre, link)
     delivery = deliver_email(to=email, subject=subject, body=body)
     with session_scope() as session:
         keep_email(session, to=email, subject=subject, body=body, delivery=delivery)

@@ -35,6 +35,7 @@ def card_fields(card: DocumentCard) -> list[tuple[str, str]]:
         ("Centre", card.centre),
         ("Expiry Date", uk_date(card.expiry_date)),
         ("Description1", card.description),
+        ("Times verified", f"{card.times_verified:,} on the public Verify page"),
     ]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core import config, tasks
 from core.db import get_engine, migrate, session_scope
 from core.models import Base
+from core.signing import make_signing_cert
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -60,11 +61,19 @@ def _empty_all_tables(url: str) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
+@pytest.fixture(scope="session")
+def signing_cert_path(tmp_path_factory) -> Path:
+    """One self-signed signing certificate for the whole run (as `make run` makes one)."""
+    return make_signing_cert(tmp_path_factory.mktemp("signing") / "signing-cert.pem")
+
+
 @pytest.fixture
-def settings_env(monkeypatch, database_url, tmp_path) -> Iterator[None]:
+def settings_env(monkeypatch, database_url, tmp_path, signing_cert_path) -> Iterator[None]:
     """Point the app's settings at the test database (and no SMTP server), its task
-    queue beside it, and its export files in the test's own folder."""
+    queue beside it, its export files in the test's own folder, and the session's
+    signing certificate."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SIGNING_CERT_PATH", str(signing_cert_path))
     monkeypatch.setenv("SMTP_HOST", "")
     monkeypatch.setenv("APP_ENV", "test")
     monkeypatch.setenv("EXPORTS_URL", str(tmp_path / "exports"))

@@ -35,3 +35,9 @@ def test_a_public_url_that_is_set_wins(tmp_path):
 def test_run_installs_the_app_and_test_keeps_the_test_tools(tmp_path):
     assert "requirements-dev.txt" not in _planned("run", tmp_path)
     assert "-r requirements-dev.txt" in _planned("test", tmp_path)
+
+
+def test_run_makes_a_signing_certificate_when_none_exists(tmp_path):
+    planned = _planned("run", tmp_path)
+    assert "-m core.cli make-signing-cert --if-missing" in planned
+    assert planned.index("make-signing-cert") < planned.index("honcho start")

@@ -66,7 +66,8 @@ def certificate_actions(certificate_id: int, key: str) -> None:
     )
 
 
-def _card_table(fields: list[tuple[str, str]]) -> str:
+def card_table(fields: list[tuple[str, str]]) -> str:
+    """Label and value rows as an HTML table, every value escaped."""
     rows = "".join(
         f"<tr><th style='text-align:left;padding:6px 24px 6px 0;width:35%'>{escape(label)}</th>"
         f"<td style='padding:6px 0'>{escape(value or '')}</td></tr>"
@@ -79,7 +80,7 @@ def _card_table(fields: list[tuple[str, str]]) -> str:
 def _card_dialog(certificate_id: int) -> None:
     with db() as session:
         card = get_document_card(session, actor=current_actor(), certificate_id=certificate_id)
-    st.html(_card_table(card_fields(card)))
+    st.html(card_table(card_fields(card)))
     if card.revoked:
         st.error("This certificate has been revoked.")
     if not card.has_pdf:

@@ -36,6 +36,12 @@ class Screen:
     def path(self) -> str:
         return f"screens/{self.file}.py"
 
+    @property
+    def address(self) -> str:
+        """The screen's address in the browser (Streamlit names it after the file when
+        no url_path is given), for links that carry a query such as ?order=ID."""
+        return self.url_path or self.file
+
     def page(self, default: bool = False) -> st.Page:
         return st.Page(
             self.path,
@@ -54,6 +60,13 @@ SIGN_IN = Screen("sign_in", "Sign in", "login")
 FORGOT_PASSWORD = Screen("forgot_password", "Forgotten password", "lock_reset", "forgot-password")
 RESET_PASSWORD = Screen("reset_password", "Set a new password", "password", "reset-password")
 SIGNED_OUT = [SIGN_IN, FORGOT_PASSWORD, RESET_PASSWORD]
+# Public pages, signed in or out, never in a menu: reached from a certificate's QR code
+# or a candidate's email.
+VERIFY = Screen("verify", "Verify a certificate", "verified", "verify", hidden=True)
+MY_CERTIFICATE = Screen(
+    "my_certificate", "Your certificate", "workspace_premium", "my-certificate", hidden=True
+)
+PUBLIC = [VERIFY, MY_CERTIFICATE]
 
 HOME = Screen("home", "Home", "home", roles=CENTRE_ROLES)
 STAFF_HOME = Screen("staff_home", "Home", "home", "staff-home", roles=STAFF_ONLY)
@@ -109,6 +122,99 @@ CHECKOUT = Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True)
 TEST_GATEWAY = Screen(
     "test_gateway", "Test payment gateway", "credit_card", "test-gateway", hidden=True
 )
+REVOKE = Screen(
+    "revoke",
+    "Revoke certificate",
+    "block",
+    "revoke-certificate",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Withdraw a certificate, with the reason: Verify then says Revoked, exports leave "
+    "it out and reprints are refused.",
+    card="Revoke a certificate",
+)
+
+ALL_BATCHES = Screen(
+    "staff_batches",
+    "All batches",
+    "inventory",
+    "all-batches",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's print batches: counts by status, a CSV, and moving a batch "
+    "through production to Complete.",
+    card="All batches",
+)
+IMPORT_CLAIMS = Screen(
+    "staff_import",
+    "Import claims",
+    "upload_file",
+    "import-claims",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Upload a CSV of certificate claims; each centre gets a Pending print batch.",
+    card="Import claims",
+)
+STAFF_CENTRES = Screen(
+    "staff_centres",
+    "Centres",
+    "apartment",
+    "staff-centres",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Create and edit centres and the addresses Centre Credits orders use.",
+    card="Manage centres",
+)
+STAFF_USERS = Screen(
+    "staff_users",
+    "Users",
+    "group",
+    "staff-users",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Add users, change roles, disable or unlock accounts; answer requests for users.",
+    card="Manage users",
+)
+STAFF_ORDERS = Screen(
+    "staff_orders",
+    "All orders",
+    "local_shipping",
+    "staff-orders",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's orders: change their status; the month's invoicing CSV.",
+    card="Process orders",
+)
+STAFF_PROBLEMS = Screen(
+    "staff_problems",
+    "All problem reports",
+    "report",
+    "staff-problems",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's problem reports: assign them, reply, and resolve them.",
+    card="Answer problem reports",
+)
+STAFF_OUTBOX = Screen(
+    "staff_outbox",
+    "Outbox",
+    "outgoing_mail",
+    "staff-outbox",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every email queued and sent, with its status and text.",
+    card="Read the outbox",
+)
+STAFF_AUDIT = Screen(
+    "staff_audit",
+    "Audit log",
+    "history",
+    "staff-audit",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Who changed what and when, with the value before and after.",
+    card="Read the audit log",
+)
 
 # Every signed-in screen, in menu order (the guide's order for centre users).
 SIGNED_IN = [
@@ -125,6 +231,15 @@ SIGNED_IN = [
     BASKET,
     CHECKOUT,
     TEST_GATEWAY,
+    IMPORT_CLAIMS,
+    ALL_BATCHES,
+    REVOKE,
+    STAFF_CENTRES,
+    STAFF_USERS,
+    STAFF_ORDERS,
+    STAFF_PROBLEMS,
+    STAFF_OUTBOX,
+    STAFF_AUDIT,
 ]
 HOMES = (HOME, STAFF_HOME)
 
@@ -157,12 +272,13 @@ def signed_out_pages() -> list[st.Page]:
     address such as /search?surname=obri is recognised while signed out: the sign-in form
     is drawn in its place and, once signed in, the same address opens the page it named."""
     deep_links = [screen for screen in SIGNED_IN if screen not in HOMES]
-    return _pages(SIGNED_OUT) + [screen.page() for screen in deep_links]
+    return _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC + deep_links]
 
 
 def is_public(page: st.Page) -> bool:
     """Whether a page may be drawn for someone who has not signed in."""
-    return page.url_path in {public.url_path for public in _pages(SIGNED_OUT)}
+    public = _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC]
+    return page.url_path in {screen.url_path for screen in public}
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:
@@ -170,4 +286,5 @@ def signed_in_pages(role: str) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for index, screen in enumerate(screens_for(role)):
         sections.setdefault(screen.section, []).append(screen.page(default=index == 0))
+    sections.setdefault("", []).extend(screen.page() for screen in PUBLIC)  # hidden
     return sections

@@ -50,13 +50,21 @@ def live_database(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, live_database) -> Iterator[str]:
+def live_signing_cert(tmp_path_factory) -> Path:
+    """Where `make run` makes the live server's signing certificate (as it would under
+    data/runtime), for tests that sign or check PDFs beside it."""
+    return tmp_path_factory.mktemp("e2e-signing") / "signing-cert.pem"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, live_database, live_signing_cert) -> Iterator[str]:
     """`make run` exactly as a user runs it, on a throwaway database."""
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": live_database,
         "EXPORTS_URL": str(tmp_path_factory.mktemp("e2e-exports")),
+        "SIGNING_CERT_PATH": str(live_signing_cert),
         "PORT": str(port),
     }
     for name in ("TEST_DATABASE_URL", "PUBLIC_URL"):  # make run derives PUBLIC_URL from PORT

@@ -1,0 +1,40 @@
+import streamlit as st
+
+from core.candidate_links import candidate_pdf, candidate_pdf_name, open_candidate_link
+from core.errors import PortalError
+from core.text import uk_date
+from ui.errors import show_error
+from ui.layout import page_title
+from ui.navigation import VERIFY
+from ui.services import db
+from ui.verification import show_verified
+
+page_title(
+    "Your certificate",
+    "This page is yours through the link in your email. Download your certificate as a "
+    "PDF (a digital copy: it is signed by the awarding body and cannot be printed; ask "
+    "your centre for a printed copy), and give employers the verification address so "
+    "they can check it themselves.",
+)
+token = st.query_params.get("token", "")
+try:
+    with db() as session:
+        mine = open_candidate_link(session, token=token)
+except PortalError as error:
+    show_error(error)
+    st.page_link(VERIFY.path, label="Verify a certificate", icon=":material/verified:")
+    st.stop()
+
+show_verified(mine.certificate)
+if mine.has_pdf:
+    st.download_button(
+        "Download your certificate (PDF)",
+        data=lambda: candidate_pdf(token=token),
+        file_name=candidate_pdf_name(mine.certificate),
+        mime="application/pdf",
+        icon=":material/download:",
+        type="primary",
+    )
+st.markdown("**Verification address**: give it to an employer, or use the copy button.")
+st.code(mine.verify_url, language=None, wrap_lines=True)
+st.caption(f"This link works until {uk_date(mine.expires_at)}.")
