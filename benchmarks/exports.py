@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EXPORTS = Path(tempfile.mkdtemp(prefix="dc-bench-exports-"))
 os.environ["EXPORTS_URL"] = str(EXPORTS)
+SIGNING_CERT = EXPORTS / "signing-cert.pem"  # every exported PDF is signed
+os.environ["SIGNING_CERT_PATH"] = str(SIGNING_CERT)
 
 from sqlalchemy import insert, select  # noqa: E402
 
@@ -51,6 +53,7 @@ from core.models import (  # noqa: E402
     User,
 )
 from core.search import SearchCriteria  # noqa: E402
+from core.signing import make_signing_cert  # noqa: E402
 from core.text import search_key  # noqa: E402
 from core.users import Actor  # noqa: E402
 
@@ -298,6 +301,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database-url")
     args = parser.parse_args()
+    make_signing_cert(SIGNING_CERT)
     url = temporary_database(args.database_url)
     use_database(url)
     prepare(url)
