@@ -2,7 +2,9 @@
 
 Measures the batch table's first page, a filtered page and a deep page, and a page of a
 5,000-certificate batch, at the query layer (core.batches), against the naive
-alternative of loading the centre's batches into pandas and filtering there.
+alternative of loading the centre's batches into pandas and filtering there; and staff's
+view over every centre: first page, the Centre filter, counts by status per centre, and
+the CSV of every batch.
 
     python benchmarks/batches.py [--certificates N] [--batches N] [--runs N] [--database-url URL]
 """
@@ -22,7 +24,13 @@ import pandas as pd
 from sqlalchemy import select, text, update
 
 from benchmarks.common import metric, prepare, print_table, temporary_database, timings_ms
-from core.batches import BatchFilters, list_batch_certificates, list_batches
+from core.batches import (
+    BatchFilters,
+    batches_csv,
+    count_batches_by_centre,
+    list_batch_certificates,
+    list_batches,
+)
 from core.db import get_engine, session_scope
 from core.demo import DemoSize, seed_demo
 from core.models import Certificate, PrintBatch, Role
@@ -95,6 +103,17 @@ def main() -> None:
         started_to=dt.date(2024, 12, 31),
     )
 
+    staff = Actor(user_id=4, email="staff@imi.example", role=Role.STAFF.value, centre_id=1)
+
+    def as_staff(produce):
+        def action():
+            with session_scope(url) as session:
+                return produce(session)
+
+        return action
+
+    by_centre = BatchFilters(centre="fansh", status="COMPLETE")
+
     def batch_view(page: int):
         def action():
             with session_scope(url) as session:
@@ -110,6 +129,24 @@ def main() -> None:
         (f"batch table, deep page ({last_page:,})", timings_ms(run(page=last_page), args.runs)),
         ("5,000-certificate batch, page 1 of 50", timings_ms(batch_view(1), args.runs)),
         ("5,000-certificate batch, page 50 of 50", timings_ms(batch_view(50), args.runs)),
+        (
+            "staff: every centre, first page",
+            timings_ms(as_staff(lambda s: list_batches(s, actor=staff)), args.runs),
+        ),
+        (
+            "staff: Centre (name) + Status filter, page",
+            timings_ms(
+                as_staff(lambda s: list_batches(s, actor=staff, filters=by_centre)), args.runs
+            ),
+        ),
+        (
+            "staff: counts by status per centre",
+            timings_ms(as_staff(lambda s: count_batches_by_centre(s, actor=staff)), args.runs),
+        ),
+        (
+            "staff: CSV of every batch (all pages)",
+            timings_ms(as_staff(lambda s: batches_csv(s, actor=staff)), max(3, args.runs // 10)),
+        ),
         (
             "naive: batches into pandas, then filter",
             timings_ms(lambda: naive_filtered_page(url), max(3, args.runs // 10)),
@@ -132,6 +169,14 @@ def main() -> None:
         "ms",
     )
     metric("batches_naive_pandas_filtered_ms", naive, "ms")
+    metric("staff_batches_first_page_ms", medians["staff: every centre, first page"], "ms")
+    metric(
+        "staff_batches_centre_filter_ms",
+        medians["staff: Centre (name) + Status filter, page"],
+        "ms",
+    )
+    metric("staff_batch_counts_ms", medians["staff: counts by status per centre"], "ms")
+    metric("staff_batches_csv_ms", medians["staff: CSV of every batch (all pages)"], "ms")
 
 
 if __name__ == "__main__":

@@ -40,10 +40,15 @@ def _uk_postcode(postcode: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
-def check_address(address: AddressInput, what: str) -> AddressInput:
-    """The address cleaned, or InvalidInput naming what is missing or wrong."""
+def check_address(address: AddressInput, what: str, *, to_person: bool = True) -> AddressInput:
+    """The address cleaned, or InvalidInput naming what is missing or wrong. A centre's
+    address on file (`to_person=False`) is addressed to an office: its first line
+    ("first_names") names it, and no surname is asked for."""
     cleaned = replace(address, **{k: " ".join(v.split()) for k, v in vars(address).items()})
-    required = {"first names": cleaned.first_names, "surname": cleaned.surname}
+    if to_person:
+        required = {"first names": cleaned.first_names, "surname": cleaned.surname}
+    else:
+        required = {"addressee (a person or an office)": cleaned.first_names}
     required |= {"address line 1": cleaned.line1, "town or city": cleaned.town}
     missing = [label for label, value in required.items() if not value]
     if missing:
@@ -59,7 +64,7 @@ def check_address(address: AddressInput, what: str) -> AddressInput:
 
 def address_row(address: AddressInput) -> Address:
     return Address(
-        name=f"{address.first_names} {address.surname}",
+        name=f"{address.first_names} {address.surname}".strip(),
         line1=address.line1,
         line2=address.line2,
         town=address.town,
@@ -76,6 +81,14 @@ def copy_row(address: Address) -> Address:
             for k in ("name", "line1", "line2", "town", "postcode", "country")
         }
     )
+
+
+def address_input(address: Address | None) -> AddressInput:
+    """An address on file as the form that edits it (the addressee in one field)."""
+    if address is None:
+        return AddressInput()
+    fields = ("line1", "line2", "town", "postcode", "country")
+    return AddressInput(first_names=address.name, **{k: getattr(address, k) for k in fields})
 
 
 def address_lines(address: Address | None) -> list[str]:

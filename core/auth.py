@@ -306,6 +306,43 @@ def _recent_reset_requests(session: Session, user_id: int) -> int:
     )
 
 
+def _new_reset_link(session: Session, user: User, minutes: int, settings: Settings) -> str:
+    """A single-use set-password link valid for `minutes`; older links stop working."""
+    _end_reset_links(session, user.id)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=_token_digest(token),
+            expires_at=utcnow() + dt.timedelta(minutes=minutes),
+        )
+    )
+    return f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+
+
+def send_first_password_link(
+    session: Session, *, user: User, centre_name: str, settings: Settings | None = None
+) -> None:
+    """Welcome a user staff have just added: a link to set a first password (the same
+    single-use machinery as Forgotten password, valid for longer)."""
+    settings = settings or get_settings()
+    hours = settings.first_password_link_hours
+    link = _new_reset_link(session, user, hours * 60, settings)
+    queue_email(
+        session,
+        to=user.email,
+        subject="Your Digital Certificates account",
+        body=(
+            f"Hello {user.first_name},\n\n"
+            f"You now have an account on the Digital Certificates portal for {centre_name}. "
+            f"Your username is this email address. Use this link to set your password:\n"
+            f"{link}\n\nThe link works once and expires in {hours} hours; after that, "
+            "choose Forgotten password on the sign-in page for a new one.\n"
+        ),
+        settings=settings,
+    )
+
+
 def request_password_reset(
     session: Session, *, email: str, settings: Settings | None = None
 ) -> None:
@@ -320,16 +357,7 @@ def request_password_reset(
     if _recent_reset_requests(session, user.id) >= settings.reset_requests_per_hour:
         record_event(session, action="password_reset_throttled", user_id=user.id)
         return
-    _end_reset_links(session, user.id)
-    token = secrets.token_urlsafe(32)
-    session.add(
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=_token_digest(token),
-            expires_at=utcnow() + dt.timedelta(minutes=settings.reset_token_minutes),
-        )
-    )
-    link = f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+    link = _new_reset_link(session, user, settings.reset_token_minutes, settings)
     queue_email(
         session,
         to=user.email,

@@ -1,22 +1,50 @@
-"""Print batches of the actor's active centre: the table, one batch, its certificates."""
+"""Print batches: the table (a centre user's centre; staff, every centre), one batch,
+its certificates, and its production (Pending, Printing, Complete or Failed), which staff
+move on. A batch's certificates are exported and its candidates emailed once Complete."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from dataclasses import dataclass
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from core.audit import record_event
 from core.certificates import CertificateRow, certificate_rows_query, to_certificate_row
 from core.errors import InvalidInput, NotFound
-from core.models import Certificate, PrintBatch, User
+from core.models import BatchStatus, Centre, Certificate, PrintBatch, User, utcnow
 from core.paging import Page, paginate
-from core.users import Actor
+from core.text import clean_text, safe_csv_cell, uk_date
+from core.users import Actor, require_staff
 
-BATCH_STATUSES = ("COMPLETE", "PRINTING", "PENDING", "FAILED")
+BATCH_STATUSES = tuple(status.value for status in BatchStatus)
 BATCH_TYPES = ("Certificate", "Reprint", "Letter")
 NO_SUCH_BATCH = "There is no batch with that ID."
+# Production moves forward; a Failed batch may be put back to Pending to try again.
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    BatchStatus.PENDING: (BatchStatus.PRINTING, BatchStatus.FAILED),
+    BatchStatus.PRINTING: (BatchStatus.COMPLETE, BatchStatus.FAILED),
+    BatchStatus.FAILED: (BatchStatus.PENDING,),
+    BatchStatus.COMPLETE: (),
+}
+CSV_HEADER = (
+    "ID",
+    "Centre Number",
+    "Centre",
+    "Status",
+    "Failure Reason",
+    "Started",
+    "Finished",
+    "User",
+    "Records",
+    "Email Status",
+    "Type",
+    "Reference",
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +55,7 @@ class BatchFilters:
     started_to: dt.date | None = None
     finished_from: dt.date | None = None
     finished_to: dt.date | None = None
+    centre: str | None = None  # a centre's number, or part of its name
 
     def check(self) -> None:
         if self.status is not None and self.status not in BATCH_STATUSES:
@@ -39,6 +68,7 @@ class BatchFilters:
         ):
             if start and end and start > end:
                 raise InvalidInput(f"{label}: the 'from' date is after the 'to' date.")
+        clean_text(self.centre or "", "Centre", 200)
 
 
 @dataclass(frozen=True)
@@ -52,32 +82,119 @@ class BatchRow:
     email_status: str
     batch_type: str
     reference: str
+    centre_number: str = ""
+    centre_name: str = ""
+    failure_reason: str = ""
+
+    @property
+    def status_text(self) -> str:
+        """The status as the table shows it: a failed batch says why."""
+        if self.status == BatchStatus.FAILED and self.failure_reason:
+            return f"{self.status}: {self.failure_reason}"
+        return self.status
+
+    @property
+    def centre(self) -> str:
+        return f"{self.centre_number} {self.centre_name}".strip()
+
+
+@dataclass(frozen=True)
+class CentreBatchCounts:
+    """How many of a centre's batches are at each status (staff's All batches)."""
+
+    centre_number: str
+    centre_name: str
+    pending: int
+    printing: int
+    complete: int
+    failed: int
+    total: int
 
 
 def _day_after(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
+def _in_scope(actor: Actor) -> ColumnElement[bool]:
+    """Staff see every centre's batches; anyone else, their active centre's."""
+    return true() if actor.is_staff else PrintBatch.centre_id == actor.centre_id
+
+
+_ROW_COLUMNS = (
+    PrintBatch.id,
+    PrintBatch.status,
+    PrintBatch.started_at,
+    PrintBatch.finished_at,
+    User.first_name,
+    User.surname,
+    PrintBatch.records,
+    PrintBatch.email_status,
+    PrintBatch.batch_type,
+    PrintBatch.reference,
+    PrintBatch.failure_reason,
+    PrintBatch.centre_id,
+)
+
+
 def _batches_query(actor: Actor) -> Select:
+    """Plain columns (no ORM objects, no centre join: counting a page reads no more than
+    it must); the centres' numbers and names are added to the rows shown."""
     return (
-        select(PrintBatch, User.first_name, User.surname)
+        select(*_ROW_COLUMNS)
         .outerjoin(User, User.id == PrintBatch.operator_id)
-        .where(PrintBatch.centre_id == actor.centre_id)
+        .where(_in_scope(actor))
     )
 
 
-def _to_batch_row(row) -> BatchRow:
-    batch, first_name, surname = row
+def _to_batch_row(row, centres: dict[int, tuple[str, str]]) -> BatchRow:
+    (
+        batch_id,
+        status,
+        started_at,
+        finished_at,
+        first_name,
+        surname,
+        records,
+        email_status,
+        batch_type,
+        reference,
+        failure_reason,
+        centre_id,
+    ) = row
+    centre_number, centre_name = centres.get(centre_id, ("", ""))
     return BatchRow(
-        id=batch.id,
-        status=batch.status,
-        started_at=batch.started_at,
-        finished_at=batch.finished_at,
+        id=batch_id,
+        status=status,
+        started_at=started_at,
+        finished_at=finished_at,
         user=f"{first_name or ''}{(surname or '')[:1]}",
-        records=batch.records,
-        email_status=batch.email_status or "Not sent",
-        batch_type=batch.batch_type,
-        reference=batch.reference,
+        records=records,
+        email_status=email_status or "Not sent",
+        batch_type=batch_type,
+        reference=reference,
+        centre_number=centre_number,
+        centre_name=centre_name,
+        failure_reason=failure_reason or "",
+    )
+
+
+def _centres(session: Session, centre_ids: set[int] | None = None) -> dict[int, tuple[str, str]]:
+    """Centre numbers and names by id (`centre_ids` only, when given)."""
+    query = select(Centre.id, Centre.number, Centre.name)
+    if centre_ids is not None:
+        query = query.where(Centre.id.in_(centre_ids))
+    return {centre_id: (number, name) for centre_id, number, name in session.execute(query)}
+
+
+def _with_centres(session: Session, rows: list) -> list[BatchRow]:
+    centres = _centres(session, {row.centre_id for row in rows})
+    return [_to_batch_row(row, centres) for row in rows]
+
+
+def _centres_matching(text: str) -> Select:
+    """Centres whose number is `text` or whose name holds it, whatever the case."""
+    return select(Centre.id).where(
+        or_(Centre.number == text, func.lower(Centre.name).contains(text.lower(), autoescape=True))
     )
 
 
@@ -95,7 +212,13 @@ def _filtered(query: Select, filters: BatchFilters) -> Select:
         conditions.append(PrintBatch.finished_at >= filters.finished_from)
     if filters.finished_to:
         conditions.append(PrintBatch.finished_at < _day_after(filters.finished_to))
+    if filters.centre and filters.centre.strip():
+        conditions.append(PrintBatch.centre_id.in_(_centres_matching(filters.centre.strip())))
     return query.where(*conditions)
+
+
+def _newest_first(query: Select) -> Select:
+    return query.order_by(PrintBatch.started_at.desc(), PrintBatch.id.desc())
 
 
 def list_batches(
@@ -108,17 +231,95 @@ def list_batches(
 ) -> Page[BatchRow]:
     """The Print Batches table: newest first, filtered, one page."""
     filters.check()
-    query = _filtered(_batches_query(actor), filters).order_by(
-        PrintBatch.started_at.desc(), PrintBatch.id.desc()
+    query = _newest_first(_filtered(_batches_query(actor), filters))
+    found = paginate(session, query, page=page, per_page=per_page, to_row=lambda row: row)
+    return replace(found, rows=_with_centres(session, found.rows))
+
+
+def _csv_cells(row: BatchRow) -> Iterable[object]:
+    return (
+        row.id,
+        row.centre_number,
+        row.centre_name,
+        row.status,
+        row.failure_reason,
+        uk_date(row.started_at),
+        uk_date(row.finished_at),
+        row.user,
+        row.records,
+        row.email_status,
+        row.batch_type,
+        row.reference,
     )
-    return paginate(session, query, page=page, per_page=per_page, to_row=_to_batch_row)
+
+
+def batches_csv(session: Session, *, actor: Actor, filters: BatchFilters = BatchFilters()) -> bytes:
+    """Every batch the filters find (all pages) as CSV, UTF-8 with BOM for Excel, cells
+    starting = + - @ made harmless. Rows are streamed from the database in chunks."""
+    filters.check()
+    query = _newest_first(_filtered(_batches_query(actor), filters))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    count = 0
+    centres = _centres(session)
+    for row in session.execute(query.execution_options(yield_per=2_000)):
+        writer.writerow(safe_csv_cell(value) for value in _csv_cells(_to_batch_row(row, centres)))
+        count += 1
+    record_event(
+        session,
+        action="batches_exported",
+        user_id=actor.user_id,
+        centre_id=None if actor.is_staff else actor.centre_id,
+        rows=count,
+        filters={key: str(value) for key, value in vars(filters).items() if value},
+    )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def count_batches_by_centre(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: BatchFilters = BatchFilters(),
+    page: int = 1,
+    per_page: int = 10,
+) -> Page[CentreBatchCounts]:
+    """Staff: for each centre with batches the filters find, how many are at each
+    status; centres in name order, one page."""
+    require_staff(actor)
+    filters.check()
+    statuses = (BatchStatus.PENDING, BatchStatus.PRINTING, BatchStatus.COMPLETE, BatchStatus.FAILED)
+    # Counted per centre id first (the centre-first indexes cover it), then named.
+    counted = _filtered(
+        select(
+            PrintBatch.centre_id,
+            *(func.count().filter(PrintBatch.status == s).label(s) for s in statuses),
+            func.count().label("total"),
+        ),
+        filters,
+    )
+    counted = counted.group_by(PrintBatch.centre_id).subquery()
+    query = (
+        select(
+            Centre.number,
+            Centre.name,
+            *(counted.c[status] for status in statuses),
+            counted.c.total,
+        )
+        .join(counted, counted.c.centre_id == Centre.id)
+        .order_by(Centre.name, Centre.id)
+    )
+    return paginate(
+        session, query, page=page, per_page=per_page, to_row=lambda row: CentreBatchCounts(*row)
+    )
 
 
 def get_batch(session: Session, *, actor: Actor, batch_id: int) -> BatchRow:
     row = session.execute(_batches_query(actor).where(PrintBatch.id == batch_id)).first()
     if row is None:
         raise NotFound(NO_SUCH_BATCH)
-    return _to_batch_row(row)
+    return _with_centres(session, [row])[0]
 
 
 def list_batch_certificates(
@@ -127,15 +328,14 @@ def list_batch_certificates(
     """A batch's certificates in certificate-number order (the batch must be visible)."""
     get_batch(session, actor=actor, batch_id=batch_id)
     query = (
-        certificate_rows_query()
-        .where(Certificate.batch_id == batch_id, Certificate.centre_id == actor.centre_id)
-        .order_by(Certificate.id)
+        certificate_rows_query().where(Certificate.batch_id == batch_id).order_by(Certificate.id)
     )
     return paginate(session, query, page=page, per_page=per_page, to_row=to_certificate_row)
 
 
 def visible_batch_ids(session: Session, *, actor: Actor, batch_ids: list[int]) -> list[int]:
-    """The ids among `batch_ids` that the actor may act on; any other means NotFound."""
+    """The ids among `batch_ids` of the actor's active centre (where exports and emails
+    are made); any other means NotFound."""
     found = set(
         session.scalars(
             select(PrintBatch.id).where(
@@ -146,3 +346,70 @@ def visible_batch_ids(session: Session, *, actor: Actor, batch_ids: list[int]) -
     if not batch_ids or found != set(batch_ids):
         raise NotFound(NO_SUCH_BATCH)
     return sorted(found)
+
+
+def refuse_unless_complete(session: Session, certificate_ids: Select, waiting_for: str) -> None:
+    """InvalidInput naming the first batch not yet Complete among the chosen certificates'
+    batches (`waiting_for`: what waits, such as "its certificates can be exported")."""
+    chosen = certificate_ids.subquery()
+    waiting = session.execute(
+        select(PrintBatch.id, PrintBatch.status)
+        .join(Certificate, Certificate.batch_id == PrintBatch.id)
+        .join(chosen, chosen.c.id == Certificate.id)
+        .where(PrintBatch.status != BatchStatus.COMPLETE)
+        .order_by(PrintBatch.id)
+        .limit(1)
+    ).first()
+    if waiting is not None:
+        batch_id, status = waiting
+        raise InvalidInput(
+            f"Batch {batch_id} is {status.title()}: {waiting_for} once it is Complete."
+        )
+
+
+def _check_transition(current: str, wanted: str, reason: str) -> str:
+    if wanted not in BATCH_STATUSES:
+        raise InvalidInput("Choose a status from the list.")
+    allowed = NEXT_STATUSES[current]
+    if wanted not in allowed:
+        choices = " or ".join(status.title() for status in allowed) or "nothing else"
+        raise InvalidInput(
+            f"A {current.title()} batch cannot become {wanted.title()}; it can become {choices}."
+        )
+    reason = clean_text(reason, "Reason", 300)
+    if wanted == BatchStatus.FAILED and not reason:
+        raise InvalidInput("Say why the batch failed.")
+    return reason if wanted == BatchStatus.FAILED else ""
+
+
+def set_batch_status(
+    session: Session, *, actor: Actor, batch_id: int, status: str, reason: str = ""
+) -> BatchRow:
+    """Staff move a batch on (see NEXT_STATUSES); Failed needs a reason. Audited with the
+    status before and after."""
+    require_staff(actor)
+    batch = session.get(PrintBatch, batch_id)
+    if batch is None:
+        raise NotFound(NO_SUCH_BATCH)
+    before = {"status": batch.status, "reason": batch.failure_reason}
+    reason = _check_transition(batch.status, status, reason)
+    finished = utcnow() if status in (BatchStatus.COMPLETE, BatchStatus.FAILED) else None
+    changed = session.execute(
+        update(PrintBatch)
+        .where(PrintBatch.id == batch_id, PrintBatch.status == before["status"])
+        .values(status=status, failure_reason=reason, finished_at=finished)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise InvalidInput("Someone changed this batch's status a moment ago. Look again.")
+    record_event(
+        session,
+        action="batch_status_changed",
+        user_id=actor.user_id,
+        centre_id=batch.centre_id,
+        target=f"batch:{batch_id}",
+        before=before,
+        after={"status": status, "reason": reason},
+    )
+    session.expire(batch)
+    return get_batch(session, actor=actor, batch_id=batch_id)

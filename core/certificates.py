@@ -33,6 +33,7 @@ class CertificateRow:
     qualification_title: str
     grade: str
     issue_date: dt.date
+    centre: str | None = None  # "number name", given to staff (who see every centre)
 
     @property
     def full_name(self) -> str:

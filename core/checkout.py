@@ -109,10 +109,8 @@ def _check_reference(reference: str) -> str:
     return reference
 
 
-def _add_status(
-    session: Session, order: Order, status: str, note: str, user_id: int | None
-) -> None:
-    order.status = status
+def add_status(session: Session, order: Order, status: str, note: str, user_id: int | None) -> None:
+    before, order.status = order.status, status
     session.add(OrderEvent(order_id=order.id, status=status, note=note, user_id=user_id))
     record_event(
         session,
@@ -121,13 +119,15 @@ def _add_status(
         centre_id=order.centre_id,
         target=f"order:{order.id}",
         status=status,
+        before={"status": before},
+        after={"status": status, "note": note},
     )
 
 
 def _release(session: Session, order: Order, status: str, note: str, user_id: int | None) -> None:
     """End an order that did not go through: its items may be ordered again."""
     session.execute(update(OrderLine).where(OrderLine.order_id == order.id).values(active=False))
-    _add_status(session, order, status, note, user_id)
+    add_status(session, order, status, note, user_id)
 
 
 def _release_abandoned(session: Session, actor: Actor) -> None:
@@ -304,12 +304,12 @@ def _start_payment(
         _payment_request(order, checkout, actor.email)
     )
     if start.settled:
-        _add_status(
+        add_status(
             session, order, OrderStatus.PROCESSING_CREDITS, "Placed; invoiced later.", actor.user_id
         )
         _remove_from_basket(session, order)
     else:
-        _add_status(
+        add_status(
             session,
             order,
             OrderStatus.AWAITING_PAYMENT,
@@ -341,7 +341,7 @@ def settle_card_payment(
     order.payment_detail = answer.detail
     if answer.approved:
         order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
-        _add_status(
+        add_status(
             session, order, OrderStatus.PROCESSING_CLEARED, "Card payment cleared.", actor.user_id
         )
         _remove_from_basket(session, order)

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     reset_token_minutes: int = Field(
         60, ge=1, description="minutes a password-reset link stays valid"
     )
+    first_password_link_hours: int = Field(
+        72, ge=1, description="hours the set-your-password link emailed to a new user stays valid"
+    )
     reset_requests_per_hour: int = Field(
         3, ge=1, description="password-reset emails one address can be sent in an hour"
     )

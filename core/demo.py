@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from core.auth import hash_password
 from core.models import (
     Address,
+    BatchStatus,
     Candidate,
     Centre,
     Certificate,
@@ -221,7 +222,6 @@ CENTRES = [
 ]
 OPERATORS = [("Carly", "Hughes"), ("Rikki", "Hart"), ("Sarah", "James"), ("John", "Baker")]
 GRADES = ["Pass", "Pass", "Pass", "Merit", "Distinction"]
-STATUSES = ["COMPLETE"] * 14 + ["PRINTING", "PENDING", "FAILED"]
 TYPES = ["Certificate"] * 6 + ["Reprint", "Letter"]
 CHUNK = 20_000
 
@@ -441,19 +441,16 @@ def seed_demo(engine: Engine, size: DemoSize | None = None, seed: int = 1800) ->
             sizes = _split(rng, centre_total, batch_count)
             candidate = None
             for started, batch_size in zip(_batch_dates(rng, batch_count), sizes, strict=True):
-                status = (
-                    "COMPLETE"
-                    if started.date() < TODAY - dt.timedelta(days=30) and rng.random() < 0.9
-                    else rng.choice(STATUSES)
-                )
                 finished = started + dt.timedelta(minutes=rng.randrange(5, 600))
                 batches.append(
                     dict(
                         id=batch_id,
                         centre_id=centre_id,
-                        status=status,
+                        # Printed already: exports and candidate emails wait for Complete.
+                        status=BatchStatus.COMPLETE.value,
+                        failure_reason="",
                         started_at=started,
-                        finished_at=finished if status in ("COMPLETE", "FAILED") else None,
+                        finished_at=finished,
                         operator_id=rng.choice(operator_ids),
                         records=batch_size,
                         batch_type=rng.choice(TYPES),

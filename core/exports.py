@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from huey import crontab
-from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from core.audit import record_event
+from core.batches import refuse_unless_complete
 from core.certificate_pdf import CertificateContent, CertificateRenderer
 from core.certificates import PDF_FROM
 from core.config import get_settings
@@ -188,6 +189,7 @@ def request_export(
     """Create the export at once (Pending) and queue it for a worker; returns its id."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
+    refuse_unless_complete(session, ids, "its certificates can be exported")
     with_pdf, before, revoked = _counts(session, ids)
     if with_pdf + before + revoked > get_settings().export_max_certificates:
         limit = get_settings().export_max_certificates
@@ -322,18 +324,22 @@ def _verify_url(code: str) -> str:
 
 
 def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
-    """An unguessable code per certificate, made the first time its PDF is."""
+    """An unguessable code per certificate, made the first time its PDF is (one
+    statement for the chunk: an UPDATE per certificate was a tenth of an export)."""
     missing = session.scalars(
         select(Certificate.id).where(
             Certificate.id.in_(certificate_ids), Certificate.verify_code.is_(None)
         )
     ).all()
-    for certificate_id in missing:
-        session.execute(
-            update(Certificate)
-            .where(Certificate.id == certificate_id, Certificate.verify_code.is_(None))
-            .values(verify_code=secrets.token_urlsafe(18))
-        )
+    if not missing:
+        return
+    table = Certificate.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("certificate_id"), table.c.verify_code.is_(None))
+        .values(verify_code=bindparam("code")),
+        [{"certificate_id": id_, "code": secrets.token_urlsafe(18)} for id_ in missing],
+    )
 
 
 def _chosen(job_id: int, with_pdf: bool) -> Select:

@@ -1,5 +1,6 @@
-"""Export files through fsspec: a folder under data/ by default, any fsspec URL (such as
-s3://bucket/prefix) at scale, so that every app machine serves the same downloads.
+"""Export files and uploaded claims files through fsspec: a folder under data/ by
+default, any fsspec URL (such as s3://bucket/prefix) at scale, so that every app machine
+serves the same downloads.
 Names are made by the portal from ids; a name typed by a user never becomes a path."""
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from fsspec.core import url_to_fs
 
 from core.config import get_settings
 
-_OUR_NAMES = re.compile(r"^[0-9]+-[0-9]+\.zip$")
+# Export zips (<export id>-<attempt>.zip) and uploaded claims files (claims-<random>.csv).
+_OUR_NAMES = re.compile(r"^([0-9]+-[0-9]+\.zip|claims-[0-9a-f]{32}\.csv)$")
 
 
 def _location(name: str) -> tuple[fsspec.AbstractFileSystem, str]:

@@ -170,10 +170,18 @@ def report_progress(claim: Claim, done: int) -> None:
     _update_claimed(claim, progress=done, heartbeat_at=utcnow())
 
 
-def finish_job(claim: Claim, *, summary: str, result_path: str | None = None) -> None:
+def report_total(claim: Claim, total: int) -> None:
+    """How much there is to do, once the worker knows (a file's rows)."""
+    _update_claimed(claim, total=total, heartbeat_at=utcnow())
+
+
+def finish_job(
+    claim: Claim, *, summary: str, result_path: str | None = None, details: dict | None = None
+) -> None:
+    """The job is done: its summary (and any `details` the screen shows) go in its payload."""
     with session_scope() as session:
         job = session.get(Job, claim.job_id)
-        payload = {**job.payload, "summary": summary}
+        payload = {**job.payload, **(details or {}), "summary": summary}
     _update_claimed(
         claim,
         status=JobStatus.FINISHED.value,

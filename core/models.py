@@ -11,6 +11,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -43,6 +44,11 @@ def search_text(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+def _values(kind: type[enum.Enum]) -> list[str]:
+    """Store an enum's values (what users read), not its member names."""
+    return [member.value for member in kind]
+
+
 class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     CENTRE_USER = "centre_user"
@@ -66,6 +72,17 @@ class NoticeStatus(enum.StrEnum):
 
     SENDING = "sending"
     SENT = "sent"
+
+
+class BatchStatus(enum.StrEnum):
+    """A print batch's production, moved on by staff: Pending (claims imported), Printing,
+    then Complete (its certificates may be exported and candidates emailed) or Failed
+    (with a reason; staff may put it back to Pending)."""
+
+    PENDING = "PENDING"
+    PRINTING = "PRINTING"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
 
 
 class QualificationKind(enum.StrEnum):
@@ -154,12 +171,17 @@ class PrintBatch(Base):
         Index("ix_batches_centre_status_started", "centre_id", "status", "started_at", "id"),
         Index("ix_batches_centre_type_started", "centre_id", "batch_type", "started_at", "id"),
         Index("ix_batches_centre_finished", "centre_id", "finished_at"),
+        # Staff see every centre: the same orders without the centre in front.
+        Index("ix_batches_started", "started_at", "id"),
+        Index("ix_batches_status_started", "status", "started_at", "id"),
+        Index("ix_batches_type_started", "batch_type", "started_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=BatchStatus.PENDING.value)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    failure_reason: Mapped[str] = mapped_column(String(300), default="")
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     records: Mapped[int] = mapped_column(Integer, default=0)
     batch_type: Mapped[str] = mapped_column(String(30))
@@ -207,6 +229,49 @@ class Certificate(Base):
     candidate: Mapped[Candidate] = relationship()
     qualification: Mapped[Qualification] = relationship()
     centre: Mapped[Centre] = relationship()
+
+
+class ClaimRow(Base):
+    """One checked row of a claims file being imported, staged in the database so that
+    duplicates and clashes are found by SQL and memory does not grow with the file.
+    Emptied when the import ends."""
+
+    __tablename__ = "claim_rows"
+    __table_args__ = (
+        Index("ix_claim_rows_number", "job_id", "certificate_number"),
+        Index("ix_claim_rows_candidate", "job_id", "candidate_number"),
+        Index("ix_claim_rows_batch", "job_id", "centre_id", "kind"),
+    )
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_number: Mapped[str] = mapped_column(search_text(30))
+    centre_id: Mapped[int] = mapped_column(Integer)
+    candidate_number: Mapped[str] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    first_name_key: Mapped[str] = mapped_column(search_text(100))
+    surname_key: Mapped[str] = mapped_column(search_text(100))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    qualification_number: Mapped[str] = mapped_column(String(20))
+    qualification_title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    grade: Mapped[str] = mapped_column(String(40))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    # Already in the database exactly as in this row (a file imported again): skipped.
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ClaimNamePart(Base):
+    """A later surname part of a staged claim row (see CertificateNamePart)."""
+
+    __tablename__ = "claim_name_parts"
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_key: Mapped[str] = mapped_column(search_text(100), primary_key=True)
 
 
 class CertificateNotice(Base):
@@ -286,6 +351,8 @@ class OrderStatus(enum.StrEnum):
     PROCESSING_CLEARED = "Processing (Cleared payment)"
     PAYMENT_DECLINED = "Payment declined"
     CANCELLED = "Cancelled"
+    PROCESSING = "Processing"
+    DISPATCHED = "Dispatched"
 
 
 class Order(Base):
@@ -316,6 +383,7 @@ class Order(Base):
     card_last4: Mapped[str | None] = mapped_column(String(4))
     payment_detail: Mapped[str] = mapped_column(String(300), default="")
     confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    tracking_reference: Mapped[str] = mapped_column(String(100), default="")
 
 
 class OrderLine(Base):
@@ -360,6 +428,40 @@ class ProblemReport(Base):
     status: Mapped[str] = mapped_column(String(20), default="Open")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UserRequestStatus(enum.StrEnum):
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+
+
+class UserRequest(Base):
+    """A centre coordinator asks for an additional user; staff approve (the user is
+    created and emailed a link to set a first password) or reject with a reason."""
+
+    __tablename__ = "user_requests"
+    __table_args__ = (
+        Index("ix_user_requests_status_created", "status", "created_at"),
+        Index("ix_user_requests_centre_created", "centre_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(
+        Enum(UserRequestStatus, native_enum=False, length=20, values_callable=_values),
+        default=UserRequestStatus.PENDING,
+    )
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class OutboxEmail(Base):
@@ -386,7 +488,11 @@ class PasswordResetToken(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_centre_at", "centre_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_centre_at", "centre_id", "at"),
+        Index("ix_audit_at", "at", "id"),
+        Index("ix_audit_action_at", "action", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

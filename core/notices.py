@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
-from core.batches import visible_batch_ids
+from core.batches import refuse_unless_complete, visible_batch_ids
 from core.candidate_links import create_candidate_link
 from core.config import get_settings
 from core.db import session_scope
@@ -45,6 +45,11 @@ PROGRESS_EVERY = 25
 def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) -> Job:
     """Queue the emails for the chosen batches; a worker sends them."""
     batch_ids = visible_batch_ids(session, actor=actor, batch_ids=batch_ids)
+    refuse_unless_complete(
+        session,
+        select(Certificate.id).where(Certificate.batch_id.in_(batch_ids)),
+        "its candidates can be emailed",
+    )
     total = session.scalar(
         select(func.coalesce(func.sum(PrintBatch.records), 0)).where(PrintBatch.id.in_(batch_ids))
     )

@@ -10,10 +10,12 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from core.addresses import address_lines
+from core.centres import matching_centre
 from core.checkout import INTERNATIONAL_NOTE, NO_SUCH_ORDER
 from core.errors import NotFound
 from core.models import (
     Address,
+    Centre,
     Certificate,
     Order,
     OrderEvent,
@@ -40,6 +42,8 @@ class OrderFilters:
     status: str | None = None
     created_from: dt.date | None = None
     created_to: dt.date | None = None
+    centre: str = ""  # staff: the start of a centre's number or name
+    international_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class OrderRow:
     provider: str
     status: str
     created_at: dt.datetime
+    centre: str
+    international: bool
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ class OrderDetails:
     transaction_id: str
     card_last4: str
     payment_detail: str
+    tracking_reference: str
+    centre: str
     lines: list[OrderLineView]
     billing: list[str]
     delivery: list[str]
@@ -106,7 +114,9 @@ def _filtered(query: Select, filters: OrderFilters) -> Select:
         query = query.where(Order.created_at >= filters.created_from)
     if filters.created_to:
         query = query.where(Order.created_at < filters.created_to + dt.timedelta(days=1))
-    return query
+    if filters.international_only:
+        query = query.where(Order.international.is_(True))
+    return matching_centre(query, filters.centre)
 
 
 def list_orders(
@@ -118,14 +128,20 @@ def list_orders(
     per_page: int = 10,
 ) -> Page[OrderRow]:
     """The centre's orders, newest first (staff: every centre's)."""
-    query = select(
-        Order.id,
-        Order.total_products,
-        Order.reference,
-        Order.payment_provider,
-        Order.status,
-        Order.created_at,
-    ).order_by(Order.created_at.desc(), Order.id.desc())
+    query = (
+        select(
+            Order.id,
+            Order.total_products,
+            Order.reference,
+            Order.payment_provider,
+            Order.status,
+            Order.created_at,
+            Centre.number + " " + Centre.name,
+            Order.international,
+        )
+        .join(Centre, Centre.id == Order.centre_id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
     query = _filtered(_scoped(query, actor), filters)
     return paginate(session, query, page=page, per_page=per_page, to_row=lambda r: OrderRow(*r))
 
@@ -162,6 +178,7 @@ def _lines(session: Session, order_id: int) -> list[OrderLineView]:
 
 def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderDetails:
     order = _order(session, actor, order_id)
+    order_centre = session.get(Centre, order.centre_id)
     events = session.scalars(
         select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
     )
@@ -181,6 +198,8 @@ def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderDetails:
         transaction_id=order.provider_transaction_id or "",
         card_last4=order.card_last4 or "",
         payment_detail=order.payment_detail,
+        tracking_reference=order.tracking_reference,
+        centre=f"{order_centre.number} {order_centre.name}",
         lines=_lines(session, order.id),
         billing=address_lines(session.get(Address, order.billing_address_id)),
         delivery=address_lines(session.get(Address, order.delivery_address_id)),

@@ -6,18 +6,27 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.audit import record_event
+from core.centres import matching_centre
 from core.certificates import visible_certificate
-from core.errors import InvalidInput
-from core.models import Candidate, Certificate, ProblemReport
+from core.errors import InvalidInput, NotFound
+from core.models import Candidate, Centre, Certificate, ProblemReport, Role, User, utcnow
 from core.paging import Page, paginate
 from core.text import clean_text
-from core.users import Actor
+from core.users import Actor, require_staff
 
 CATEGORIES = ("Name spelling", "Date of birth", "Qualification or grade", "Other")
 STATUSES = ("Open", "In progress", "Resolved")
+OPEN, IN_PROGRESS, RESOLVED = STATUSES
+NO_SUCH_REPORT = "There is no problem report with that ID."
+
+
+@dataclass(frozen=True)
+class ProblemFilters:
+    status: str | None = None
+    centre: str = ""  # staff: the start of a centre's number or name
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,9 @@ class ProblemRow:
     description: str
     status: str
     created_at: dt.datetime
+    centre: str
+    assigned_to: str
+    reply: str
 
 
 def report_problem(
@@ -62,9 +74,15 @@ def report_problem(
 
 
 def list_problem_reports(
-    session: Session, *, actor: Actor, page: int = 1, per_page: int = 10
+    session: Session,
+    *,
+    actor: Actor,
+    filters: ProblemFilters = ProblemFilters(),
+    page: int = 1,
+    per_page: int = 10,
 ) -> Page[ProblemRow]:
     """Reports of the actor's active centre, newest first; staff see every centre's."""
+    assignee = aliased(User)
     query = (
         select(
             ProblemReport.id,
@@ -74,11 +92,117 @@ def list_problem_reports(
             ProblemReport.description,
             ProblemReport.status,
             ProblemReport.created_at,
+            Centre.number + " " + Centre.name,
+            assignee.first_name + " " + assignee.surname,
+            ProblemReport.reply,
         )
         .join(Certificate, Certificate.id == ProblemReport.certificate_id)
         .join(Candidate, Candidate.id == Certificate.candidate_id)
+        .join(Centre, Centre.id == ProblemReport.centre_id)
+        .outerjoin(assignee, assignee.id == ProblemReport.assigned_to_id)
         .order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
     )
     if not actor.is_staff:
         query = query.where(ProblemReport.centre_id == actor.centre_id)
-    return paginate(session, query, page=page, per_page=per_page, to_row=lambda r: ProblemRow(*r))
+    if filters.status:
+        query = query.where(ProblemReport.status == filters.status)
+    query = matching_centre(query, filters.centre)
+    return paginate(session, query, page=page, per_page=per_page, to_row=_problem_row)
+
+
+def _problem_row(row) -> ProblemRow:
+    return ProblemRow(*row[:8], assigned_to=row[8] or "", reply=row[9] or "")
+
+
+def staff_members(session: Session, *, actor: Actor) -> dict[int, str]:
+    """Active staff users a report can be assigned to, by name."""
+    require_staff(actor)
+    rows = session.execute(
+        select(User.id, User.first_name, User.surname, User.email)
+        .where(User.role == Role.STAFF.value, User.is_active.is_(True))
+        .order_by(User.surname, User.first_name)
+    )
+    return {row.id: f"{row.first_name} {row.surname} ({row.email})" for row in rows}
+
+
+def _report(session: Session, report_id: int) -> ProblemReport:
+    report = session.get(ProblemReport, report_id, with_for_update=True)
+    if report is None:
+        raise NotFound(NO_SUCH_REPORT)
+    return report
+
+
+def _state(report: ProblemReport) -> dict[str, object]:
+    return {
+        "status": report.status,
+        "assigned_to_id": report.assigned_to_id,
+        "reply": report.reply,
+    }
+
+
+def _handle(session: Session, actor: Actor, report_id: int, action: str, change) -> ProblemReport:
+    """Apply a staff member's `change` to a report, audited with before and after."""
+    require_staff(actor)
+    report = _report(session, report_id)
+    before = _state(report)
+    change(report)
+    report.updated_at = utcnow()
+    record_event(
+        session,
+        action=action,
+        user_id=actor.user_id,
+        centre_id=report.centre_id,
+        target=f"problem_report:{report.id}",
+        before=before,
+        after=_state(report),
+    )
+    return report
+
+
+def assign_problem(
+    session: Session, *, actor: Actor, report_id: int, staff_user_id: int
+) -> ProblemReport:
+    """Give a report to a member of staff; an open report is then in progress."""
+    require_staff(actor)
+    if staff_user_id not in staff_members(session, actor=actor):
+        raise InvalidInput("Choose a member of staff to assign the report to.")
+
+    def assign(report: ProblemReport) -> None:
+        report.assigned_to_id = staff_user_id
+        report.status = IN_PROGRESS if report.status == OPEN else report.status
+
+    return _handle(session, actor, report_id, "problem_assigned", assign)
+
+
+def _checked_reply(reply: str) -> str:
+    reply = clean_text(reply, "The reply", None)
+    if not 2 <= len(reply) <= 2000:
+        raise InvalidInput("Write a reply of 2 to 2,000 characters.")
+    return reply
+
+
+def reply_to_problem(
+    session: Session, *, actor: Actor, report_id: int, reply: str
+) -> ProblemReport:
+    """A reply the centre user reads beside the report; an open report is then in progress."""
+    reply = _checked_reply(reply)
+
+    def answer(report: ProblemReport) -> None:
+        report.reply, report.replied_at = reply, utcnow()
+        report.status = IN_PROGRESS if report.status == OPEN else report.status
+
+    return _handle(session, actor, report_id, "problem_replied", answer)
+
+
+def resolve_problem(
+    session: Session, *, actor: Actor, report_id: int, reply: str = ""
+) -> ProblemReport:
+    """Close a report, with a last reply if one is given."""
+    reply = _checked_reply(reply) if reply.strip() else ""
+
+    def resolve(report: ProblemReport) -> None:
+        if reply:
+            report.reply, report.replied_at = reply, utcnow()
+        report.status = RESOLVED
+
+    return _handle(session, actor, report_id, "problem_resolved", resolve)

@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import InvalidInput, NotFound
 from core.models import Certificate, utcnow
 from core.text import clean_text, uk_date
-from core.users import Actor
+from core.users import Actor, require_staff
 
 NO_SUCH_NUMBER = "There is no certificate with that number."
-STAFF_ONLY = "Only the awarding body's staff can revoke a certificate."
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,6 @@ def revoked_refusal(certificate: Certificate) -> str | None:
     return f"Certificate {certificate.number} has been revoked: it cannot be reprinted."
 
 
-def _staff_only(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise PermissionDenied(STAFF_ONLY)
-
-
 def _by_number(session: Session, number: str) -> Certificate:
     certificate = session.scalar(
         select(Certificate).where(Certificate.number == (number or "").strip()[:40])
@@ -78,7 +72,7 @@ def _card(certificate: Certificate) -> RevocationCard:
 
 def find_for_revocation(session: Session, *, actor: Actor, number: str) -> RevocationCard:
     """Staff: a certificate of any centre by its number."""
-    _staff_only(actor)
+    require_staff(actor)
     return _card(_by_number(session, number))
 
 
@@ -87,7 +81,7 @@ def revoke_certificate(
 ) -> RevocationCard:
     """Staff: revoke a certificate with a reason (3 to 300 characters); audited.
     Revoking one already revoked changes nothing and says so."""
-    _staff_only(actor)
+    require_staff(actor)
     reason = clean_text(reason, "The reason", max_length=300)
     if len(reason) < 3:
         raise InvalidInput("Say why the certificate is revoked (3 to 300 characters).")

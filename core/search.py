@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import CompoundSelect, Select, select, tuple_, union_all
 from sqlalchemy.orm import Session
@@ -137,9 +137,20 @@ def search_certificates(
     page: int = 1,
     per_page: int = 10,
 ) -> Page[CertificateRow]:
-    """One page of matches, by surname then first name (stable across pages)."""
+    """One page of matches, by surname then first name (stable across pages); for
+    staff each row also names its centre (number and name)."""
     query = _search_query(actor, criteria)
-    return paginate(session, query, page=page, per_page=per_page, to_row=to_certificate_row)
+    if not actor.is_staff:
+        return paginate(session, query, page=page, per_page=per_page, to_row=to_certificate_row)
+    with_centre = query.add_columns(Centre.number, Centre.name).join(
+        Centre, Centre.id == Certificate.centre_id
+    )
+    return paginate(session, with_centre, page=page, per_page=per_page, to_row=_with_centre)
+
+
+def _with_centre(row) -> CertificateRow:
+    *certificate, number, name = row
+    return replace(to_certificate_row(certificate), centre=f"{number} {name}")
 
 
 CSV_HEADER = [

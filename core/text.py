@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from unidecode import unidecode
@@ -89,8 +92,35 @@ def money(pence: int) -> str:
     return f"{sign}£{pounds:,}.{pennies:02d}"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula (it starts = + - @)."""
+    return value[:1] in FORMULA_STARTS
+
+
 def safe_csv_cell(value: object) -> object:
     """Neutralise a spreadsheet formula: a text cell starting with = + - @ gets a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
+
+
+def excel_csv(header: Sequence[str], rows: Iterable[Iterable[object]]) -> bytes:
+    """A CSV file Excel opens as it should: UTF-8 with a BOM (names such as Siân), and
+    every cell starting = + - @ made harmless."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows((safe_csv_cell(value) for value in row) for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def like_prefix(text: str) -> str | None:
+    """A LIKE pattern (escape character backslash) for values starting with `text`,
+    whatever the case when compared with a lowered column; None when nothing is typed."""
+    text = " ".join((text or "").split()).lower()
+    if not text:
+        return None
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import Centre, Membership, Role, User
 from core.text import clean_text
 
@@ -29,6 +29,15 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.role == Role.STAFF.value
+
+
+STAFF_ONLY = "Only the awarding body's staff can do that."
+
+
+def require_staff(actor: Actor) -> None:
+    """Refuse anyone but staff: checked in core, whatever the menu shows."""
+    if not actor.is_staff:
+        raise PermissionDenied(STAFF_ONLY)
 
 
 def member_centre_ids(session: Session, user_id: int) -> list[int]:

@@ -3,10 +3,15 @@ Run by `python -m core.cli worker` (which `make run` starts beside the app)."""
 
 from __future__ import annotations
 
-from core import exports, mail, notices
+from core import claims, exports, mail, notices
 from core.tasks import huey
 
-REGISTERED = (exports.make_export, notices.send_candidate_emails, mail.deliver_queued)
+REGISTERED = (
+    exports.make_export,
+    notices.send_candidate_emails,
+    mail.deliver_queued,
+    claims.import_claims,
+)
 
 
 def run_consumer(*, workers: int, worker_type: str) -> None:

@@ -1,80 +1,20 @@
-import pandas as pd
 import streamlit as st
 
-from core.batches import BATCH_STATUSES, BATCH_TYPES, BatchFilters, BatchRow, list_batches
+from core.errors import PortalError
 from core.exports import ExportSelection
 from core.notices import email_candidates
+from ui.batch_production import production_actions
+from ui.batch_table import batch_table
 from ui.batch_view import batch_view, open_batch
 from ui.certificates import open_dialogs
+from ui.errors import show_error
 from ui.exports import export_dialog, open_export
-from ui.filters import PLEASE_SELECT, choice, day, reset
 from ui.jobs import job_progress
-from ui.layout import is_phone, page_title
-from ui.pager import page_request, paged_table, pager, reset_to_first_page
+from ui.layout import page_title
 from ui.problems import problem_reports
 from ui.services import current_actor, db
 
-DATE_FILTERS = {
-    "Started from": "batches_started_from",
-    "Started to": "batches_started_to",
-    "Finished from": "batches_finished_from",
-    "Finished to": "batches_finished_to",
-}
-FILTER_DEFAULTS = {
-    "batches_status": PLEASE_SELECT,
-    "batches_type": PLEASE_SELECT,
-    **dict.fromkeys(DATE_FILTERS.values()),
-}
 ACTIONS = ["Please select", "Email candidates", "Export"]
-
-
-def _filters_label() -> str:
-    """How many filters are on, so that folded filters are not forgotten."""
-    state = st.session_state
-    on = sum(state.get(key, default) != default for key, default in FILTER_DEFAULTS.items())
-    return f"Filters ({on} on)" if on else "Filters"
-
-
-def batch_filters() -> BatchFilters:
-    """The filters, folded away on a phone so that the table is reachable at once."""
-    box = st.expander(_filters_label(), expanded=not is_phone(), icon=":material/filter_alt:")
-    status_col, type_col, *date_cols = box.columns(6)
-    with status_col:
-        status = choice("Status", BATCH_STATUSES, "batches_status")
-    with type_col:
-        batch_type = choice("Type", BATCH_TYPES, "batches_type")
-    dates = []
-    for column, (label, key) in zip(date_cols, DATE_FILTERS.items(), strict=True):
-        with column:
-            dates.append(day(label, key))
-    buttons = box.container(horizontal=True)
-    buttons.button(
-        "Reset", on_click=reset, args=(FILTER_DEFAULTS,), icon=":material/filter_alt_off:"
-    )
-    buttons.button("Refresh", icon=":material/refresh:")
-    filters = BatchFilters(status, batch_type, *dates)
-    if st.session_state.get("batches_filters") != filters:
-        st.session_state["batches_filters"] = filters
-        reset_to_first_page("batches")
-    return filters
-
-
-def batches_frame(rows: list[BatchRow]) -> pd.DataFrame:
-    """The guide's columns, those that matter first (a phone shows only the first few)."""
-    return pd.DataFrame(
-        {
-            "Actions": ["View"] * len(rows),
-            "ID": [row.id for row in rows],
-            "Status": [row.status for row in rows],
-            "Started": [row.started_at for row in rows],
-            "Records": [row.records for row in rows],
-            "Type": [row.batch_type for row in rows],
-            "Email Status": [row.email_status for row in rows],
-            "Finished": [row.finished_at for row in rows],
-            "User": [row.user for row in rows],
-            "Reference": [row.reference for row in rows],
-        }
-    )
 
 
 def batch_actions(chosen: list[int]) -> None:
@@ -85,9 +25,7 @@ def batch_actions(chosen: list[int]) -> None:
         open_batch(chosen[0])
         st.rerun()
     if submitted and action == "Email candidates":
-        with db() as session:
-            email_candidates(session, actor=current_actor(), batch_ids=chosen)
-        st.success(f"Emailing the candidates of {len(chosen)} batch(es). Progress shows below.")
+        _email(chosen)
     elif submitted and action == "Export":
         open_export(ExportSelection(batch_ids=tuple(chosen)), f"{len(chosen)} batch(es)")
     elif submitted:
@@ -95,53 +33,35 @@ def batch_actions(chosen: list[int]) -> None:
     export_dialog()
 
 
-def batch_table() -> None:
-    filters = batch_filters()
-    page, per_page = page_request("batches")
-    with db() as session:
-        result = list_batches(
-            session, actor=current_actor(), filters=filters, page=page, per_page=per_page
-        )
-    pager("batches", result)
-    if not result.rows:
-        st.info(
-            "No batches match these filters."
-            if filters != BatchFilters()
-            else "No batches have been printed for this centre yet."
-        )
+def _email(chosen: list[int]) -> None:
+    try:
+        with db() as session:
+            email_candidates(session, actor=current_actor(), batch_ids=chosen)
+    except PortalError as error:
+        show_error(error)
         return
-    chosen = paged_table(
-        "batches",
-        result,
-        batches_frame(result.rows),
-        version=hash(filters),
-        column_config={
-            "Actions": st.column_config.TextColumn(help="Click View to open the batch"),
-            "ID": st.column_config.NumberColumn(format="%d"),
-            "Started": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
-            "Finished": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
-        },
-        open_column="Actions",
-        on_open=open_batch,
-    )
-    batch_actions(chosen)
-    job_progress("email_candidates")
+    st.success(f"Emailing the candidates of {len(chosen)} batch(es). Progress shows below.")
 
 
 page_title(
     "Print Batches",
-    "Batches of certificates printed for your centre, newest first. Filter them (a date "
-    "alone means from that day on), tick one or more and choose **Email candidates** to "
-    "tell each candidate with an email address that new documents are available. "
-    "**View** opens a batch: its certificates, their document cards, and reporting a "
-    "problem. Problem reports and their status are under *Problem reports*.",
+    "Batches of certificates printed for your centre, newest first, with their status "
+    "(Pending, Printing, Complete, or Failed with the reason). Filter them (a date alone "
+    "means from that day on), tick one or more Complete batches and choose **Email "
+    "candidates** to tell each candidate with an email address that new documents are "
+    "available, or **Export** for their PDFs. **View** opens a batch: its certificates, "
+    "their document cards, and reporting a problem. Problem reports and their status are "
+    "under *Problem reports*.",
 )
 batches_tab, problems_tab = st.tabs(["Batches", "Problem reports"])
 with batches_tab:
     if "batch" in st.query_params:
         batch_view(st.query_params["batch"])
+    elif current_actor().is_staff:
+        batch_table(production_actions)
     else:
-        batch_table()
+        batch_table(batch_actions)
+        job_progress("email_candidates")
 with problems_tab:
     problem_reports()
 open_dialogs()

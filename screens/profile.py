@@ -2,17 +2,20 @@ import streamlit as st
 
 from core.auth import AccountLocked, change_password
 from core.errors import InvalidInput
+from core.models import Role
 from core.users import centres_for, set_active_centre, update_personal_details
 from core.users import find_user_by_id as find_user
 from ui.errors import show_error
 from ui.layout import page_title
 from ui.services import current_actor, db
+from ui.user_requests import additional_users
 
 page_title(
     "Profile",
     "Your sign-in details and your personal details. Each part saves on its own. "
     "Changing your password signs you out everywhere else. If you work for more than one "
-    "centre, **Centre** chooses the one every page shows.",
+    "centre, **Centre** chooses the one every page shows. A centre coordinator asks us "
+    "for *Additional users* here and sees our answer.",
 )
 actor = current_actor()
 with db() as session:
@@ -76,3 +79,6 @@ with details, st.form("profile_details_form"):
             st.rerun()  # the header above shows the new name and centre at once
     if st.session_state.pop("profile_details_saved", False):
         st.success("Personal details saved.")
+
+if actor.role == Role.COORDINATOR:
+    additional_users()

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from core.addresses import AddressInput
 from core.basket import add_to_basket, basket_token
-from core.checkout import Checkout
+from core.checkout import Checkout, place_order
 from core.config import get_settings
-from core.models import Address, Centre
+from core.models import Address, Centre, Order
 from core.payments.base import PaymentMethod
 from core.payments.gateway import answer_url, check_card, read_request
 from tests.factories import make_centre, make_certificate
@@ -60,6 +60,15 @@ def checkout(
 
 def token(session: Session, actor) -> str:
     return basket_token(session, actor=actor)
+
+
+def placed_order(session: Session, actor, centre: Centre, lines: int = 1, **kwargs) -> Order:
+    """An order of `lines` reprints placed by `actor` (checkout() options as kwargs)."""
+    fill_basket(session, actor, centre, count=lines)
+    placed = place_order(
+        session, actor=actor, checkout=checkout(**kwargs), token=token(session, actor)
+    )
+    return session.get(Order, placed.order_id)
 
 
 def gateway_answer(redirect_url: str, card=GOOD_CARD, today=dt.date(2026, 11, 29)) -> str:

@@ -98,3 +98,26 @@ def test_the_qr_code_holds_the_verification_address(pdfs, index):
     assert [found.text for found in zxingcpp.read_barcodes(big)] == [
         f"https://certificates.example/verify?code=Code{index}xYz"
     ]
+
+
+def test_each_object_of_a_file_lies_where_its_cross_reference_table_says(pdfs):
+    for reader in pdfs:
+        raw = _raw(reader)
+        listed = reader.xref[0]
+        assert len(listed) > 20
+        for number, offset in listed.items():
+            assert raw[offset:].startswith(b"%d 0 obj" % number)
+
+
+def test_a_file_holds_its_own_certificate_and_nothing_of_the_others_drawn_with_it(pdfs):
+    alone = CertificateRenderer(OWNER).render([_content(NAMES[0], 0)])
+    objects_alone = len(PdfReader(io.BytesIO(alone[0])).xref[0])
+    for index, reader in enumerate(pdfs):
+        assert len(reader.xref[0]) == objects_alone
+        text = reader.pages[0].extract_text()
+        assert [other for other in range(len(NAMES)) if f"01655993{other}-01" in text] == [index]
+
+
+def test_files_drawn_together_each_have_an_identifier_of_their_own(pdfs):
+    identifiers = [reader.trailer["/ID"][1] for reader in pdfs]
+    assert len(set(identifiers)) == len(pdfs)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.checkout import place_order, settle_card_payment
 from core.errors import NotFound
 from core.mail import send_email
-from core.models import Order, OutboxEmail, Role
+from core.models import OutboxEmail, Role
 from core.orders import OrderFilters, claim_confirmation, get_order, list_orders
 from core.payments.base import PaymentMethod
 from tests.factories import make_actor
@@ -18,9 +18,8 @@ from tests.ordering import (
     ABROAD,
     centre_with_addresses,
     checkout,
-    fill_basket,
     gateway_answer,
-    token,
+    placed_order,
 )
 
 
@@ -34,18 +33,10 @@ def actor(session, fanshaws):
     return make_actor(session, fanshaws)
 
 
-def _order(session, actor, centre, lines=1, **kwargs):
-    fill_basket(session, actor, centre, count=lines)
-    placed = place_order(
-        session, actor=actor, checkout=checkout(**kwargs), token=token(session, actor)
-    )
-    return session.get(Order, placed.order_id)
-
-
 def test_orders_table_has_the_guide_columns_newest_first(session, actor, fanshaws):
-    older = _order(session, actor, fanshaws, lines=2, reference="Light Vehicle")
+    older = placed_order(session, actor, fanshaws, lines=2, reference="Light Vehicle")
     older.created_at = dt.datetime(2017, 11, 16, 11, 28)
-    _order(session, actor, fanshaws, reference="DH Reprint")
+    placed_order(session, actor, fanshaws, reference="DH Reprint")
     rows = list_orders(session, actor=actor).rows
     assert [(r.total_products, r.reference, r.provider, r.status) for r in rows] == [
         (1, "DH Reprint", "Centre Credits", "Processing (Centre credits)"),
@@ -54,9 +45,9 @@ def test_orders_table_has_the_guide_columns_newest_first(session, actor, fanshaw
 
 
 def test_orders_filter_by_provider_status_and_created_dates(session, actor, fanshaws):
-    card = _order(session, actor, fanshaws, method=PaymentMethod.CARD)
+    card = placed_order(session, actor, fanshaws, method=PaymentMethod.CARD)
     card.created_at = dt.datetime(2018, 1, 3, 16, 3)
-    credits = _order(session, actor, fanshaws)
+    credits = placed_order(session, actor, fanshaws)
 
     def ids(**filters):
         return [
@@ -72,7 +63,7 @@ def test_orders_filter_by_provider_status_and_created_dates(session, actor, fans
 
 def test_orders_are_paged_like_every_table(session, actor, fanshaws):
     for _ in range(12):
-        _order(session, actor, fanshaws)
+        placed_order(session, actor, fanshaws)
     page = list_orders(session, actor=actor, page=2, per_page=10)
     assert page.summary == "Page 2 of 2 | View 10 records | Found total 12 records"
     assert len(page.rows) == 2
@@ -80,7 +71,7 @@ def test_orders_are_paged_like_every_table(session, actor, fanshaws):
 
 def test_another_centres_orders_are_neither_listed_nor_viewable(session, actor, fanshaws):
     northgate = centre_with_addresses(session, "Northgate")
-    theirs = _order(session, make_actor(session, northgate), northgate)
+    theirs = placed_order(session, make_actor(session, northgate), northgate)
     assert list_orders(session, actor=actor).total == 0
     for order_id in (theirs.id, theirs.id + 1000, -1):
         with pytest.raises(NotFound, match="There is no order with that ID"):
@@ -90,7 +81,7 @@ def test_another_centres_orders_are_neither_listed_nor_viewable(session, actor, 
 
 
 def test_order_view_shows_lines_addresses_delivery_and_history(session, actor, fanshaws):
-    order = _order(session, actor, fanshaws, method=PaymentMethod.CARD, option="first_class")
+    order = placed_order(session, actor, fanshaws, method=PaymentMethod.CARD, option="first_class")
     placed_url = place_order(
         session,
         actor=actor,
@@ -115,7 +106,7 @@ def test_order_view_shows_lines_addresses_delivery_and_history(session, actor, f
 
 
 def test_confirmation_email_goes_to_the_user_once(session, actor, fanshaws):
-    order = _order(session, actor, fanshaws, option="first_class")
+    order = placed_order(session, actor, fanshaws, option="first_class")
     email = claim_confirmation(session, actor=actor, order_id=order.id)
     send_email(session, to=email.to, subject=email.subject, body=email.body)
     assert claim_confirmation(session, actor=actor, order_id=order.id) is None
@@ -124,12 +115,12 @@ def test_confirmation_email_goes_to_the_user_once(session, actor, fanshaws):
 
 
 def test_no_confirmation_while_a_card_payment_waits(session, actor, fanshaws):
-    order = _order(session, actor, fanshaws, method=PaymentMethod.CARD)
+    order = placed_order(session, actor, fanshaws, method=PaymentMethod.CARD)
     assert claim_confirmation(session, actor=actor, order_id=order.id) is None
 
 
 def test_international_order_email_says_staff_will_arrange_the_charge(session, actor, fanshaws):
-    order = _order(
+    order = placed_order(
         session, actor, fanshaws, method=PaymentMethod.CARD, option="international", delivery=ABROAD
     )
     url = place_order(

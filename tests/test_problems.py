@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import AuditEvent, ProblemReport, Role
-from core.problems import list_problem_reports, report_problem
+from core.problems import (
+    ProblemFilters,
+    assign_problem,
+    list_problem_reports,
+    reply_to_problem,
+    report_problem,
+    resolve_problem,
+    staff_members,
+)
 from tests.factories import make_actor, make_centre, make_certificate
 
 
@@ -83,3 +91,90 @@ def test_centre_sees_only_its_reports_and_staff_see_all(session, fanshaws):
     assert list_problem_reports(session, actor=make_actor(session, fanshaws)).total == 1
     staff = make_actor(session, fanshaws, role=Role.STAFF)
     assert list_problem_reports(session, actor=staff).total == 2
+
+
+@pytest.fixture
+def report(session, fanshaws):
+    return report_problem(
+        session,
+        actor=make_actor(session, fanshaws),
+        certificate_id=make_certificate(session, fanshaws).id,
+        category="Name spelling",
+        description="Surname should be Winberry with two r.",
+    )
+
+
+@pytest.fixture
+def staff(session):
+    return make_actor(session, role=Role.STAFF)
+
+
+def test_staff_assign_a_report_and_it_is_in_progress(session, report, staff):
+    colleague = make_actor(session, role=Role.STAFF)
+    assign_problem(session, actor=staff, report_id=report.id, staff_user_id=colleague.user_id)
+    (row,) = list_problem_reports(session, actor=staff).rows
+    assert (row.status, row.assigned_to) == ("In progress", "John McNabhan")
+
+
+def test_the_centre_user_sees_the_reply_and_the_resolved_status(session, report, staff, fanshaws):
+    reply_to_problem(
+        session, actor=staff, report_id=report.id, reply="Reprinted as Winberry; see Orders."
+    )
+    resolve_problem(session, actor=staff, report_id=report.id)
+    (row,) = list_problem_reports(session, actor=make_actor(session, fanshaws)).rows
+    assert (row.status, row.reply) == ("Resolved", "Reprinted as Winberry; see Orders.")
+
+
+def test_handling_a_report_is_audited_with_before_and_after(session, report, staff):
+    resolve_problem(session, actor=staff, report_id=report.id, reply="Corrected.")
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "problem_resolved"))
+    assert (event.user_id, event.centre_id) == (staff.user_id, report.centre_id)
+    assert (event.detail["before"]["status"], event.detail["after"]["status"]) == (
+        "Open",
+        "Resolved",
+    )
+    assert event.detail["after"]["reply"] == "Corrected."
+
+
+def test_staff_filter_reports_by_status_and_centre(session, report, staff, fanshaws):
+    northgate = make_centre(session, "Northgate")
+    report_problem(
+        session,
+        actor=make_actor(session, northgate),
+        certificate_id=make_certificate(session, northgate).id,
+        category="Other",
+        description="Grade should be Distinction.",
+    )
+    resolve_problem(session, actor=staff, report_id=report.id)
+    open_reports = list_problem_reports(session, actor=staff, filters=ProblemFilters("Open"))
+    assert [row.centre for row in open_reports.rows] == [f"{northgate.number} Northgate"]
+    assert (
+        list_problem_reports(session, actor=staff, filters=ProblemFilters(centre="fan")).total == 1
+    )
+
+
+def test_a_report_cannot_be_assigned_to_a_centre_user(session, report, staff, fanshaws):
+    centre_user = make_actor(session, fanshaws)
+    with pytest.raises(InvalidInput, match="member of staff"):
+        assign_problem(session, actor=staff, report_id=report.id, staff_user_id=centre_user.user_id)
+
+
+def test_an_empty_reply_is_refused(session, report, staff):
+    with pytest.raises(InvalidInput, match="2 to 2,000"):
+        reply_to_problem(session, actor=staff, report_id=report.id, reply=" ")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, a, r: assign_problem(s, actor=a, report_id=r, staff_user_id=a.user_id),
+        lambda s, a, r: reply_to_problem(s, actor=a, report_id=r, reply="Done it myself."),
+        lambda s, a, r: resolve_problem(s, actor=a, report_id=r),
+        lambda s, a, r: staff_members(s, actor=a),
+    ],
+    ids=["assign", "reply", "resolve", "staff list"],
+)
+def test_a_centre_user_cannot_handle_reports(session, report, fanshaws, call):
+    with pytest.raises(PermissionDenied):
+        call(session, make_actor(session, fanshaws), report.id)
+    assert session.get(ProblemReport, report.id).status == "Open"

@@ -157,6 +157,26 @@ def test_staff_search_every_centre_and_can_filter_by_centre(session, fanshaws):
     assert _surnames(session, staff, surname="obri", centre_id=northgate.id) == ["Obrian"]
 
 
+def test_staff_see_each_certificates_centre_number_and_name(session, fanshaws):
+    centre, _ = fanshaws
+    northgate = make_centre(session, "Northgate College")
+    make_certificate(session, northgate, candidate=make_candidate(session, surname="Obrian"))
+    staff = make_actor(session, centre, role=Role.STAFF)
+    rows = search_certificates(session, actor=staff, criteria=SearchCriteria(surname="obri")).rows
+    assert {(row.surname, row.centre) for row in rows} == {
+        ("Obrian", f"{northgate.number} Northgate College"),
+        ("O'Brien", f"{centre.number} Fanshaws"),
+        ("Obrist", f"{centre.number} Fanshaws"),
+    }
+
+
+def test_centre_users_are_not_given_the_centre_of_each_certificate(session, coordinator):
+    rows = search_certificates(
+        session, actor=coordinator, criteria=SearchCriteria(surname="obri")
+    ).rows
+    assert rows and all(row.centre is None for row in rows)
+
+
 def _csv_rows(data: bytes) -> list[list[str]]:
     assert data.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

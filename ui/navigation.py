@@ -36,6 +36,12 @@ class Screen:
     def path(self) -> str:
         return f"screens/{self.file}.py"
 
+    @property
+    def address(self) -> str:
+        """The screen's address in the browser (Streamlit names it after the file when
+        no url_path is given), for links that carry a query such as ?order=ID."""
+        return self.url_path or self.file
+
     def page(self, default: bool = False) -> st.Page:
         return st.Page(
             self.path,
@@ -128,6 +134,88 @@ REVOKE = Screen(
     card="Revoke a certificate",
 )
 
+ALL_BATCHES = Screen(
+    "staff_batches",
+    "All batches",
+    "inventory",
+    "all-batches",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's print batches: counts by status, a CSV, and moving a batch "
+    "through production to Complete.",
+    card="All batches",
+)
+IMPORT_CLAIMS = Screen(
+    "staff_import",
+    "Import claims",
+    "upload_file",
+    "import-claims",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Upload a CSV of certificate claims; each centre gets a Pending print batch.",
+    card="Import claims",
+)
+STAFF_CENTRES = Screen(
+    "staff_centres",
+    "Centres",
+    "apartment",
+    "staff-centres",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Create and edit centres and the addresses Centre Credits orders use.",
+    card="Manage centres",
+)
+STAFF_USERS = Screen(
+    "staff_users",
+    "Users",
+    "group",
+    "staff-users",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Add users, change roles, disable or unlock accounts; answer requests for users.",
+    card="Manage users",
+)
+STAFF_ORDERS = Screen(
+    "staff_orders",
+    "All orders",
+    "local_shipping",
+    "staff-orders",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's orders: change their status; the month's invoicing CSV.",
+    card="Process orders",
+)
+STAFF_PROBLEMS = Screen(
+    "staff_problems",
+    "All problem reports",
+    "report",
+    "staff-problems",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every centre's problem reports: assign them, reply, and resolve them.",
+    card="Answer problem reports",
+)
+STAFF_OUTBOX = Screen(
+    "staff_outbox",
+    "Outbox",
+    "outgoing_mail",
+    "staff-outbox",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Every email queued and sent, with its status and text.",
+    card="Read the outbox",
+)
+STAFF_AUDIT = Screen(
+    "staff_audit",
+    "Audit log",
+    "history",
+    "staff-audit",
+    roles=STAFF_ONLY,
+    section=STAFF_SECTION,
+    help="Who changed what and when, with the value before and after.",
+    card="Read the audit log",
+)
+
 # Every signed-in screen, in menu order (the guide's order for centre users).
 SIGNED_IN = [
     HOME,
@@ -143,7 +231,15 @@ SIGNED_IN = [
     BASKET,
     CHECKOUT,
     TEST_GATEWAY,
+    IMPORT_CLAIMS,
+    ALL_BATCHES,
     REVOKE,
+    STAFF_CENTRES,
+    STAFF_USERS,
+    STAFF_ORDERS,
+    STAFF_PROBLEMS,
+    STAFF_OUTBOX,
+    STAFF_AUDIT,
 ]
 HOMES = (HOME, STAFF_HOME)
 

@@ -18,8 +18,8 @@ def _back_to_orders() -> None:
     st.query_params.pop("order", None)
 
 
-def _summary(order: OrderDetails) -> None:
-    st.subheader(f"Order {order.id}")
+def _summary(order: OrderDetails, *, staff: bool) -> None:
+    st.subheader(f"Order {order.id}" + (f" · {as_text(order.centre)}" if staff else ""))
     payment = order.provider + (f" · card ending {order.card_last4}" if order.card_last4 else "")
     st.caption(
         f"{as_text(order.status)} · placed {uk_datetime(order.created_at)} by "
@@ -27,6 +27,8 @@ def _summary(order: OrderDetails) -> None:
         + (f" · transaction {as_text(order.transaction_id)}" if order.transaction_id else "")
     )
     st.markdown(f"**Your reference:** {as_text(order.reference) or '—'}")
+    if order.tracking_reference:
+        st.markdown(f"**Tracking reference:** {as_text(order.tracking_reference)}")
     if order.payment_detail and order.status != "Processing (Cleared payment)":
         st.markdown(f"**Payment:** {as_text(order.payment_detail)}")
 
@@ -45,11 +47,12 @@ def order_view(raw_id: str) -> None:
     st.button("All orders", icon=":material/arrow_back:", on_click=_back_to_orders)
     try:
         with db() as session:
-            order = get_order(session, actor=current_actor(), order_id=int(raw_id))
+            actor = current_actor()
+            order = get_order(session, actor=actor, order_id=int(raw_id))
     except ValueError:
         st.error("There is no order with that ID.")
         return
-    _summary(order)
+    _summary(order, staff=actor.is_staff)
     st.dataframe(lines_frame(order.lines), hide_index=True, width="stretch")
     totals_table(Totals(order.subtotal_pence, order.delivery_pence, order.vat_pence))
     billing, delivery = st.columns(2)

@@ -118,12 +118,19 @@ def totals_table(money_totals: Totals) -> None:
     right.html(f"<table style='width:100%;border-collapse:collapse'>{cells}</table>")
 
 
-def address_form(prefix: str, saved: AddressInput) -> AddressInput:
-    """Address fields kept in session_state under `prefix` (so Back keeps them)."""
+def address_form(prefix: str, saved: AddressInput, *, to_person: bool = True) -> AddressInput:
+    """Address fields kept in session_state under `prefix` (so Back keeps them). A
+    centre's address on file (`to_person=False`) names a person or an office instead."""
     names = list(countries())
-    first, last = st.columns(2)
-    first_names = first.text_input("First names", saved.first_names, key=f"{prefix}_first")
-    surname = last.text_input("Surname", saved.surname, key=f"{prefix}_surname")
+    if to_person:
+        first, last = st.columns(2)
+        first_names = first.text_input("First names", saved.first_names, key=f"{prefix}_first")
+        surname = last.text_input("Surname", saved.surname, key=f"{prefix}_surname")
+    else:
+        first_names = st.text_input(
+            "Addressed to", saved.first_names, key=f"{prefix}_first", help="A person or an office"
+        )
+        surname = ""
     line1 = st.text_input("Address line 1", saved.line1, key=f"{prefix}_line1")
     line2 = st.text_input("Address line 2 (optional)", saved.line2, key=f"{prefix}_line2")
     town_col, postcode_col, country_col = st.columns(3)

@@ -113,7 +113,8 @@ def paged_table(
     open_column: str | None = None,
     on_open: Callable[[int], None] | None = None,
 ) -> list[int]:
-    """The rows of one page as a table with tick boxes, the pager under it; returns the
+    """The rows of one page as a table with tick boxes, the pager under it when the page
+    shows more than 10 rows (10 fit on a screen under the top pager); returns the
     ids of the ticked rows. Ticks are let go when the page, its size or `version` (e.g.
     the filters) changes. With `open_column`, a click on a cell of that column calls
     `on_open` with the row's id, in the same browser tab."""
@@ -134,6 +135,6 @@ def paged_table(
     if open_column and on_open and (opened := _opened_id(table_key, ids, open_column)):
         on_open(opened)  # the table is not drawn on the next run, so its click is let go
         st.rerun()
-    if result.pages > 1:
-        pager(key, result, position="bottom")
+    if result.pages > 1 and len(result.rows) > min(PAGE_SIZES):
+        pager(key, result, position="bottom")  # a table taller than the screen
     return selected_ids(table_key, ids)

@@ -1,4 +1,7 @@
-"""The search criteria: kept in session_state across pages and in the URL for sharing."""
+"""The search criteria: kept in session_state across pages and in the URL for sharing.
+
+Pressing Search reruns only the results (the fragment keyed RESULTS): the header, the
+title and this form stay as the browser drew them."""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ import streamlit as st
 from core.search import SearchCriteria
 from core.text import DATE_FORMS_HELP, parse_id
 from ui.layout import is_phone
+from ui.pager import reset_to_first_page
 
 SAVED = "search_criteria"
+RESULTS = "search_results"
 TEXT_FIELDS = {
     "certificate_number": ("Certificate Number", "cert"),
     "candidate_id": ("Candidate ID", "candidate"),
@@ -67,28 +72,41 @@ def _form_box(saved: SearchCriteria):
     return st.expander(f"Search: {', '.join(typed)}", icon=":material/search:")
 
 
-def search_form(centres: dict[int, str] | None) -> SearchCriteria | None:
-    """Draw the form (with the saved criteria filled in); returns new criteria when the
-    user presses Search, else None."""
+def _search(staff: bool) -> None:
+    """Search pressed: keep the criteria (session and address), start at page 1, and
+    rerun only the results; a phone redraws the page so that the form folds away."""
+    values = {name: st.session_state[f"search_{name}"].strip() for name in TEXT_FIELDS}
+    centre = st.session_state.get("search_centre_id") or None
+    criteria = replace(SearchCriteria(**values), centre_id=centre if staff else None)
+    st.session_state[SAVED] = criteria
+    _to_url(criteria)
+    reset_to_first_page("search")
+    if not is_phone():
+        st.rerun(RESULTS)
+
+
+def search_form(centres: dict[int, str] | None) -> None:
+    """Draw the form with the saved criteria filled in; Search and Clear search act
+    through their callbacks."""
     saved = saved_criteria() or SearchCriteria()
     for name, value in asdict(saved).items():
         st.session_state.setdefault(
             f"search_{name}", value or (ALL_CENTRES if name == "centre_id" else "")
         )
     with _form_box(saved), st.form("search_form"):
-        columns = st.columns(5)
-        for column, (name, (label, _)) in zip(columns, TEXT_FIELDS.items(), strict=True):
+        fields = st.container(horizontal=True)  # one block, not five columns
+        for name, (label, _) in TEXT_FIELDS.items():
             help_text = f"For example {DATE_FORMS_HELP}." if name == "date_of_birth" else None
-            column.text_input(label, key=f"search_{name}", max_chars=100, help=help_text)
+            fields.text_input(label, key=f"search_{name}", max_chars=100, help=help_text)
         if centres is not None:
             options = {ALL_CENTRES: "All centres", **centres}
             st.selectbox("Centre", list(options), format_func=options.get, key="search_centre_id")
-        pressed = st.form_submit_button("Search", type="primary", icon=":material/search:")
-    if not pressed:
-        return None
-    values = {name: st.session_state[f"search_{name}"].strip() for name in TEXT_FIELDS}
-    centre = st.session_state.get("search_centre_id") or None
-    criteria = replace(SearchCriteria(**values), centre_id=centre if centres is not None else None)
-    st.session_state[SAVED] = criteria
-    _to_url(criteria)
-    return criteria
+        with st.container(horizontal=True):
+            st.form_submit_button(
+                "Search",
+                type="primary",
+                icon=":material/search:",
+                on_click=_search,
+                args=(centres is not None,),
+            )
+            st.form_submit_button("Clear search", icon=":material/backspace:", on_click=clear)

@@ -10,15 +10,16 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core.auth import is_session_alive
+from core.auth import session_user
 from core.db import session_scope
 from core.errors import PermissionDenied
-from core.users import Actor
+from core.users import Actor, actor_for
 
 SESSION_ENDED = "Your session has ended. Please sign in again."
 _CHECKED_AT = "actor_checked_at"
 # The gate checks the sign-in at the top of every run; calls within this many seconds
-# trust it. A fragment's own rerun (every 2-3 s) and a download made on click check again.
+# trust it. A fragment's own rerun (a poll every 2-3 s, a search) and a download made on
+# click check again, as the gate does.
 CHECK_TRUSTED_SECONDS = 1.0
 Result = TypeVar("Result")
 
@@ -29,11 +30,15 @@ def db() -> Iterator[Session]:
         yield session
 
 
-def _alive(actor: Actor, signed_in_at: float) -> Actor:
+def _checked_actor(actor: Actor, signed_in_at: float) -> Actor:
+    """The actor as the database has them now, with the gate's own check: a sign-in
+    ended since (logout, password change, lockout, disabled) is refused, and a changed
+    role or centre membership is taken into account."""
     with db() as session:
-        if not is_session_alive(session, user_id=actor.user_id, signed_in_at=signed_in_at):
+        user = session_user(session, email=actor.email, signed_in_at=signed_in_at)
+        if user is None:
             raise PermissionDenied(SESSION_ENDED)
-    return actor
+        return actor_for(session, user=user)
 
 
 def checked_now() -> None:
@@ -51,12 +56,23 @@ def current_actor() -> Actor:
     if time.monotonic() - st.session_state.get(_CHECKED_AT, 0.0) < CHECK_TRUSTED_SECONDS:
         return actor
     try:
-        _alive(actor, st.session_state["signed_in_at"])
+        actor = _checked_actor(actor, st.session_state["signed_in_at"])
     except PermissionDenied:
         st.session_state.pop("actor", None)
         raise
+    st.session_state["actor"] = actor
     checked_now()
     return actor
+
+
+def fragment_actor() -> Actor:
+    """current_actor for code that also runs as a fragment's own rerun, which skips the
+    entry script's gate: a sign-in that has ended sends the whole page through the
+    gate, which shows the sign-in form and says why."""
+    try:
+        return current_actor()
+    except PermissionDenied:
+        st.rerun(scope="app")
 
 
 def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Result]:
@@ -65,8 +81,8 @@ def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Resul
     actor, signed_in_at = current_actor(), st.session_state["signed_in_at"]
 
     def made_now() -> Result:
-        _alive(actor, signed_in_at)
+        checked = _checked_actor(actor, signed_in_at)
         with db() as session:
-            return produce(session, actor)
+            return produce(session, checked)
 
     return made_now

@@ -39,7 +39,9 @@ def batch_certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
 
 
 def search_results_frame(rows: list[CertificateRow]) -> pd.DataFrame:
-    """The guide's Search columns, names first (a phone shows only the first few)."""
+    """The guide's Search columns, names first (a phone shows only the first few), and
+    the Centre when core gives it (to staff)."""
+    centre = {"centre": "Centre"} if rows and rows[0].centre is not None else {}
     return _columns(
         rows,
         {
@@ -47,6 +49,7 @@ def search_results_frame(rows: list[CertificateRow]) -> pd.DataFrame:
             "first_name": "First Name",
             "number": "Certificate Number",
             "candidate_number": "Candidate ID",
+            **centre,
             "qualification_title": "Qualification",
             "issue_date": "Issue Date",
         },

@@ -24,7 +24,7 @@ def test_search_by_surname_prefix_details_and_csv(live_server: str, page: Page):
     sign_in(page, live_server, "user@fanshaws.example")
     page.get_by_role("link", name="Search").first.click()
     page.get_by_label("Surname").fill("obri")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_text("Found total").first).to_be_visible()
     wait_until_idle(page)
     screenshot(page, "20-search")

@@ -1,0 +1,156 @@
+"""The staff console as a staff user uses it (AppTest), and what the centre then sees."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.db import session_scope
+from core.models import Centre, OutboxEmail, ProblemReport, Role, User, UserRequest
+from core.problems import report_problem
+from core.users import actor_for
+from tests.apptest import by_label, signed_in_app, texts
+from tests.factories import make_certificate, make_user
+from tests.ordering import centre_with_addresses, placed_order
+
+SELECT_FIRST_ROW = {"selection": {"rows": [0], "columns": [], "cells": []}}
+
+
+@pytest.fixture
+def people(db_url):
+    with session_scope(db_url) as session:
+        fanshaws = centre_with_addresses(session)
+        coordinator = make_user(session, email="coordinator@fanshaws.example", centres=(fanshaws,))
+        staff = make_user(session, email="staff@imi.example", role=Role.STAFF, surname="Staff")
+        return {"fanshaws": fanshaws, "coordinator": coordinator, "staff": staff}
+
+
+def _tick_first(app, table: str):
+    app.session_state[f"{table}_table"] = SELECT_FIRST_ROW
+    return app.run()
+
+
+def test_staff_create_a_centre_on_the_centres_screen(db_url, people):
+    app = signed_in_app(people["staff"], "screens/staff_centres.py")
+    by_label(app.button, "New centre").click().run()
+    fields = {
+        "Centre number": "C00777",
+        "Centre name": "Riverside Motor Academy",
+        "Centre email": "exams@riverside.example",
+    }
+    for label, value in fields.items():
+        by_label(app.text_input, label).set_value(value)
+    for prefix in ("centre_new_billing", "centre_new_delivery"):
+        for field, value in (("first", "Exams Office"), ("line1", "1 River Way")):
+            app.text_input(key=f"{prefix}_{field}").set_value(value)
+        app.text_input(key=f"{prefix}_town").set_value("Ware")
+        app.text_input(key=f"{prefix}_postcode").set_value("SG12 9AA")
+    by_label(app.button, "Save centre").click().run()
+    assert "Centre C00777 Riverside Motor Academy saved." in texts(app)
+    with session_scope(db_url) as session:
+        centre = session.scalar(select(Centre).where(Centre.number == "C00777"))
+        assert centre.delivery_address.postcode == "SG12 9AA"
+
+
+def test_staff_add_a_user_and_read_the_set_password_email_in_the_outbox(db_url, people):
+    app = signed_in_app(people["staff"], "screens/staff_users.py")
+    by_label(app.text_input, "First name").set_value("Carly")
+    by_label(app.text_input, "Surname").set_value("Hughes")
+    by_label(app.text_input, "Email").set_value("carly@fanshaws.example")
+    by_label(app.button, "Add user").click().run()
+    assert "User added" in texts(app)
+    app = _tick_first(signed_in_app(people["staff"], "screens/staff_outbox.py"), "outbox")
+    assert "reset-password?token=" in app.code[0].value
+    assert "carly@fanshaws.example" in texts(app)
+
+
+def test_staff_disable_a_ticked_user(db_url, people):
+    app = signed_in_app(people["staff"], "screens/staff_users.py")
+    by_label(app.text_input, "Name or email").set_value("coordinator@").run()
+    app = _tick_first(app, "users")
+    by_label(app.button, "Disable").click().run()
+    assert "User disabled." in texts(app)
+    with session_scope(db_url) as session:
+        assert not session.get(User, people["coordinator"].id).is_active
+
+
+def test_a_coordinator_asks_for_a_user_and_staff_approve_it(db_url, people):
+    app = signed_in_app(people["coordinator"], "screens/profile.py")
+    for field, value in (("first_name", "Carly"), ("surname", "Hughes"), ("email", "c@f.example")):
+        app.text_input(key=f"request_{field}").set_value(value)
+    by_label(app.button, "Ask for this user").click().run()
+    assert "Sent." in texts(app)
+    staff_app = signed_in_app(people["staff"], "screens/staff_users.py")
+    staff_app = _tick_first(staff_app, "requests")
+    by_label(staff_app.button, "Approve").click().run()
+    assert "Approved" in texts(staff_app)
+    with session_scope(db_url) as session:
+        assert session.scalar(select(UserRequest.status)) == "Approved"
+        assert session.scalar(select(OutboxEmail.to_address)) == "c@f.example"
+
+
+def test_a_centre_user_who_is_not_coordinator_has_no_request_form(db_url, people):
+    with session_scope(db_url) as session:
+        user = make_user(session, role=Role.CENTRE_USER, centres=(people["fanshaws"],))
+    app = signed_in_app(user, "screens/profile.py")
+    assert "Additional users" not in [element.value for element in app.subheader]
+    assert not [button for button in app.button if button.label == "Ask for this user"]
+
+
+def test_a_dispatched_order_shows_its_tracking_reference_to_the_centre(db_url, people):
+    with session_scope(db_url) as session:
+        coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
+        order_id = placed_order(session, coordinator, people["fanshaws"]).id
+    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app.query_params["order"] = str(order_id)
+    app.run()
+    app.radio[0].set_value("Dispatched")
+    by_label(app.text_input, "Tracking reference").set_value("RM 1234 5678 GB")
+    by_label(app.button, "Save status").click().run()
+    assert f"Order {order_id}: Dispatched." in texts(app)
+    centre_app = signed_in_app(people["coordinator"], "screens/orders.py")
+    centre_app.query_params["order"] = str(order_id)
+    centre_app.run()
+    assert "**Tracking reference:** RM 1234 5678 GB" in texts(centre_app)
+
+
+def test_staff_orders_show_the_centre_and_the_international_flag(db_url, people):
+    with session_scope(db_url) as session:
+        coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
+        placed_order(session, coordinator, people["fanshaws"])
+    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    row = app.dataframe[0].value.iloc[0]
+    assert row["Centre"].endswith("Fanshaws")
+    assert row["Delivery charge"] == ""
+
+
+def test_staff_reply_and_the_centre_user_reads_it_with_the_status(db_url, people):
+    with session_scope(db_url) as session:
+        coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
+        report_problem(
+            session,
+            actor=coordinator,
+            certificate_id=make_certificate(session, people["fanshaws"]).id,
+            category="Name spelling",
+            description="Surname should be Winberry.",
+        )
+    app = _tick_first(signed_in_app(people["staff"], "screens/staff_problems.py"), "problems")
+    app.text_area[0].set_value("Corrected and reprinted.")
+    by_label(app.button, "Resolve").click().run()
+    assert "Report resolved." in texts(app)
+    with session_scope(db_url) as session:
+        assert session.scalar(select(ProblemReport.status)) == "Resolved"
+    centre_app = signed_in_app(people["coordinator"], "screens/print_batches.py")
+    row = centre_app.dataframe[-1].value.iloc[0]
+    assert (row["Status"], row["Reply"]) == ("Resolved", "Corrected and reprinted.")
+
+
+def test_the_audit_log_lists_staff_actions_with_before_and_after(db_url, people):
+    app = signed_in_app(people["staff"], "screens/staff_users.py")
+    by_label(app.text_input, "Name or email").set_value("coordinator@").run()
+    by_label(_tick_first(app, "users").button, "Unlock").click().run()
+    audit = signed_in_app(people["staff"], "screens/staff_audit.py")
+    audit.selectbox(key="audit_action").set_value("user_unlocked").run()
+    row = audit.dataframe[0].value.iloc[0]
+    assert (row["User"], row["Action"]) == ("staff@imi.example", "user_unlocked")
+    assert '"before"' in row["Before and after"]

@@ -1,0 +1,72 @@
+"""Staff pieces of the orders screen: an order's status change and the month's
+Centre Credits orders for invoicing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core.order_admin import STAFF_STATUSES, invoice_csv, invoice_file_name, set_order_status
+from core.text import parse_id
+from ui.services import on_demand
+from ui.staff_actions import run_action
+
+MONTHS_OFFERED = 24
+
+
+def status_form(raw_id: str) -> None:
+    """Processing, Dispatched (tracking reference) or Cancelled (reason); the step joins
+    the history the centre reads."""
+    order_id = parse_id(raw_id, "order")
+    with st.form("staff_orders_status_form", border=True):
+        st.markdown("**Change the status**")
+        status_col, tracking_col, reason_col = st.columns([1, 2, 2])
+        status = status_col.radio("New status", STAFF_STATUSES)
+        tracking = tracking_col.text_input(
+            "Tracking reference", help="Needed for Dispatched", max_chars=100
+        )
+        reason = reason_col.text_input(
+            "Reason for cancelling", help="Needed for Cancelled; the centre reads it"
+        )
+        if st.form_submit_button("Save status", type="primary"):
+            run_action(
+                lambda s, a: set_order_status(
+                    s,
+                    actor=a,
+                    order_id=order_id,
+                    status=status,
+                    tracking_reference=tracking,
+                    reason=reason,
+                ),
+                f"Order {order_id}: {status}.",
+            )
+
+
+def _months(today: dt.date) -> list[dt.date]:
+    first = today.replace(day=1)
+    months = []
+    for _ in range(MONTHS_OFFERED):
+        months.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return months
+
+
+def invoice_download() -> None:
+    """A month's Centre Credits orders as a CSV (made when the button is pressed)."""
+    month_col, button_col = st.columns([1, 3], vertical_alignment="bottom")
+    month = month_col.selectbox(
+        "Centre Credits orders of",
+        _months(dt.date.today()),
+        format_func=lambda day: f"{day:%B %Y}",
+        key="staff_orders_month",
+    )
+    button_col.download_button(
+        "Invoicing CSV",
+        data=on_demand(lambda session, actor: invoice_csv(session, actor=actor, month=month)),
+        file_name=invoice_file_name(month),
+        mime="text/csv",
+        icon=":material/download:",
+        help="Every Centre Credits order placed that month and not cancelled, with its "
+        "centre, totals and billing address",
+    )
