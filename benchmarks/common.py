@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from core.certificate_pdf import CertificateContent
 from core.db import get_engine, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +120,27 @@ def paired_runs(
             portal_times.append(portal_time)
             bare_times.append(bare_time)
     return portal_times, bare_times
+
+
+NAMES = [("Siân", "Jones"), ("Zoë", "Nowak-Łukasiewicz"), ("Seán", "Ó Súilleabháin")]
+NAMES += [("Alison", "Winbery"), ("Tomasz", "O'Brien"), ("Mohammed", "Smith")]
+TITLE = "IMI Level 3 Diploma in Light Vehicle Maintenance and Repair Principles (VRQ)"
+
+
+def certificate_contents(count: int) -> list[CertificateContent]:
+    """What `count` certificates print, names with accents among them, as an export reads them."""
+    return [
+        CertificateContent(
+            number=f"016{index:06d}-01-1800",
+            full_name=" ".join(NAMES[index % len(NAMES)]),
+            qualification_title=TITLE,
+            qualification_number="603/1465/5",
+            kind="Qualification",
+            grade="Pass",
+            issue_date=dt.date(2024, 6, 1),
+            expiry_date=None,
+            centre="Fanshaws",
+            verify_url=f"http://localhost:8501/verify?code=Code{index:018d}",
+        )
+        for index in range(count)
+    ]

@@ -36,7 +36,15 @@ os.environ["SIGNING_CERT_PATH"] = str(SIGNING_CERT)
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from benchmarks.common import metric, prepare, print_table, temporary_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    NAMES,
+    TITLE,
+    certificate_contents,
+    metric,
+    prepare,
+    print_table,
+    temporary_database,
+)
 from core import config, tasks  # noqa: E402
 from core.certificate_pdf import CertificateContent, CertificateRenderer, qr_image  # noqa: E402
 from core.db import session_scope  # noqa: E402
@@ -57,9 +65,6 @@ from core.signing import make_signing_cert  # noqa: E402
 from core.text import search_key  # noqa: E402
 from core.users import Actor  # noqa: E402
 
-NAMES = [("Siân", "Jones"), ("Zoë", "Nowak-Łukasiewicz"), ("Seán", "Ó Súilleabháin")]
-NAMES += [("Alison", "Winbery"), ("Tomasz", "O'Brien"), ("Mohammed", "Smith")]
-TITLE = "IMI Level 3 Diploma in Light Vehicle Maintenance and Repair Principles (VRQ)"
 # The worker reports its own peak (VmHWM: ru_maxrss would count the parent's memory
 # at fork time, which Linux carries over exec).
 RUN_ONE_TASK = (
@@ -215,7 +220,7 @@ def reportlab_rate(count: int, encrypted: bool = True) -> float:
 
     folder = ROOT / "data" / "certificate"
     images = {name: ImageReader(str(folder / f"{name}.png")) for name in ("artwork", "logo")}
-    contents = _contents(count)
+    contents = certificate_contents(count)
     _reportlab_certificate(contents[0], images, encrypted)
     started = time.process_time()
     for content in contents:
@@ -226,29 +231,11 @@ def reportlab_rate(count: int, encrypted: bool = True) -> float:
 def fpdf_rate(count: int) -> float:
     """Our renderer alone (no database, no zip), for the same comparison."""
     renderer = CertificateRenderer("owner")
-    contents = _contents(count)
+    contents = certificate_contents(count)
     renderer.render(contents[:10])
     started = time.process_time()
     renderer.render(contents)
     return count / (time.process_time() - started)
-
-
-def _contents(count: int) -> list[CertificateContent]:
-    return [
-        CertificateContent(
-            number=f"016{index:06d}-01-1800",
-            full_name=" ".join(NAMES[index % len(NAMES)]),
-            qualification_title=TITLE,
-            qualification_number="603/1465/5",
-            kind="Qualification",
-            grade="Pass",
-            issue_date=dt.date(2024, 6, 1),
-            expiry_date=None,
-            centre="Fanshaws",
-            verify_url=f"http://localhost:8501/verify?code=Code{index:018d}",
-        )
-        for index in range(count)
-    ]
 
 
 def search_app(url: str):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import io
 import os
 import pstats
@@ -48,6 +47,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from benchmarks.common import (  # noqa: E402
+    certificate_contents,
     metric,
     prepare,
     print_table,
@@ -63,25 +63,6 @@ from core.signing import current_signer, make_signing_cert, sign_pdf  # noqa: E4
 from core.verify import give_verify_code, verify_by_code, verify_by_number  # noqa: E402
 
 CHUNK = 250
-
-
-def _contents(count: int) -> list[CertificateContent]:
-    names = ["Siân Jones", "Zoë Nowak-Łukasiewicz", "Seán Ó Súilleabháin", "Alison Winbery"]
-    return [
-        CertificateContent(
-            number=f"{16559933 + index:09d}-01-1800",
-            full_name=names[index % len(names)],
-            qualification_title="IMI Level 3 Diploma in Light Vehicle Maintenance and Repair",
-            qualification_number="603/1465/5",
-            kind="Qualification",
-            grade="Distinction",
-            issue_date=dt.date(2024, 6, 6),
-            expiry_date=None,
-            centre="Fanshaws",
-            verify_url=f"https://certificates.example/verify?code=Code{index:020d}",
-        )
-        for index in range(count)
-    ]
 
 
 def _unsigned(renderer: CertificateRenderer, contents: list[CertificateContent]) -> list[bytes]:
@@ -156,7 +137,7 @@ def _cpu_ms(action, runs: int) -> list[float]:
 def bench_signing(count: int) -> None:
     """Unsigned, signed and naively signed PDFs per second, in turns, in one process."""
     renderer = CertificateRenderer(OWNER)
-    contents, few = _contents(count), _contents(max(10, count // 4))
+    contents, few = certificate_contents(count), certificate_contents(max(10, count // 4))
     naive = _naive_signer()
     sign_pdf(_unsigned(renderer, contents[:10])[0])  # fonts, artwork and key loaded once
     unsigned, unsigned_wall = _rate(lambda: _unsigned(renderer, contents), count)
