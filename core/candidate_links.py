@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.certificate_pdf import CertificateContent, CertificateRenderer
+from core.certificate_pdf import CertificateContent
 from core.certificates import has_pdf
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import NotFound
 from core.models import CandidateLink, Certificate, utcnow
-from core.signing import sign_pdf
+from core.signing import signing_renderer
 from core.verify import VerifiedCertificate, describe, give_verify_code, verification_address
 
 LINK_PATH = "my-certificate"
@@ -115,8 +115,7 @@ def candidate_pdf(*, token: str, now: dt.datetime | None = None) -> bytes:
             raise NotFound("This certificate has no PDF.")
         code = give_verify_code(session, certificate.id)
         content = _content(certificate, verification_address(code))
-    renderer = CertificateRenderer(get_settings().pdf_owner_password)
-    return sign_pdf(renderer.render([content])[0])
+    return signing_renderer().render([content])[0]
 
 
 def candidate_pdf_name(certificate: VerifiedCertificate) -> str:

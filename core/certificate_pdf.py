@@ -7,6 +7,7 @@ about 0.5 ms. So a chunk of certificates is drawn as the pages of one document, 
 fpdf2 encrypts (AES-128, an owner password, permissions that refuse printing and
 changing; opening needs no password) and which is then cut into one file per
 certificate from fpdf2's own serialized objects, without parsing or encrypting again.
+Each file is written with an empty signature that a `Sealer` (core.signing) fills.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import hashlib
 import re
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from string import Formatter
+from typing import Protocol
 
 import segno
 from fpdf import FPDF
@@ -62,6 +65,18 @@ class CertificateContent:
         return {"awarding_body": AWARDING_BODY, **values}
 
 
+class Sealer(Protocol):
+    """Signs the files: writes their signature dictionary and fills it (core.signing)."""
+
+    field_name: str
+
+    def signature_dictionary(
+        self, encrypted: Callable[[str], bytes], signed_at: dt.datetime
+    ) -> bytes: ...
+
+    def seal(self, pdf: bytes) -> bytes: ...
+
+
 def qr_image(data: str) -> Image.Image:
     """The QR code as a small greyscale image, one pixel a module (a fixed mask: choosing
     among the eight costs 4 ms, and any mask reads)."""
@@ -82,8 +97,11 @@ def _field_names(text: str) -> list[str]:
 class CertificateRenderer:
     """Draws certificates from the template; reuse one for many chunks."""
 
-    def __init__(self, owner_password: str, template: Path = TEMPLATE) -> None:
+    def __init__(
+        self, owner_password: str, sealer: Sealer | None = None, template: Path = TEMPLATE
+    ) -> None:
         self.owner_password = owner_password
+        self.sealer = sealer
         self.folder = template.parent
         with template.open("rb") as handle:
             self.layout = tomllib.load(handle)
@@ -96,15 +114,17 @@ class CertificateRenderer:
         return {key: str(self.folder / name) for key, name in names.items()}
 
     def render(self, certificates: list[CertificateContent]) -> list[bytes]:
-        """One encrypted single-page PDF per certificate, in order."""
+        """One encrypted single-page PDF per certificate, in order, signed when the
+        renderer has a sealer."""
         document = self._document()
         for certificate in certificates:
             self._page(document, certificate)
-        chunk = _EncryptedChunk(document)
-        return [
+        chunk = _EncryptedChunk(document, self.sealer)
+        files = [
             chunk.single_page_file(page_id, title=f"Certificate {certificate.number}")
             for page_id, certificate in zip(chunk.page_ids, certificates, strict=True)
         ]
+        return [self.sealer.seal(file) for file in files] if self.sealer else files
 
     def _document(self) -> FPDF:
         document = _ChunkDocument(orientation="L", format="A4")
@@ -201,7 +221,7 @@ class _EncryptedChunk:
     again per file: re-encrypting the shared objects per file (pypdf) was half the cost.
     """
 
-    def __init__(self, document: _ChunkDocument) -> None:
+    def __init__(self, document: _ChunkDocument, sealer: Sealer | None) -> None:
         producers: list[OutputProducer] = []
 
         class Recorded(OutputProducer):  # fpdf2's own, kept for where each object lies
@@ -237,6 +257,41 @@ class _EncryptedChunk:
             self.objects[self.info_id], rb"\n>>\nendobj", b"\n/Title %s\n>>\nendobj"
         )
         self._references_of: dict[int, list[int]] = {}
+        self.sealer = sealer
+        if sealer:
+            self._prepare_signature(sealer)
+
+    def _prepare_signature(self, sealer: Sealer) -> None:
+        """A signature field (its widget on the page, in the catalog's form) and its
+        signature dictionary, numbered after the chunk's objects: the same in every file
+        of the chunk but for the page. The dictionary comes last, as sealing needs."""
+        self.field_id, self.signature_id = max(self.objects) + 1, max(self.objects) + 2
+        self.catalog_template = _one_substitution(
+            self.catalog_template,
+            rb"\n>>\nendobj",
+            b"\n/AcroForm <<\n/Fields [%d 0 R]\n/SigFlags 3\n>>\n>>\nendobj" % self.field_id,
+        )
+        name = self.document.encrypted_string(sealer.field_name, self.field_id)
+        self.field_template = (
+            b"%d 0 obj\n<<\n/Type /Annot\n/Subtype /Widget\n/FT /Sig\n/T %s\n/F 132\n"
+            b"/Rect [0 0 0 0]\n/V %d 0 R\n/P %%d 0 R\n>>\nendobj\n"
+        ) % (self.field_id, name, self.signature_id)
+        dictionary = sealer.signature_dictionary(
+            lambda text: self.document.encrypted_string(text, self.signature_id),
+            dt.datetime.now(dt.UTC),
+        )
+        self.signature_object = b"%d 0 obj\n%s\nendobj\n" % (self.signature_id, dictionary)
+
+    def _signature_objects(self, page_id: int) -> dict[int, bytes]:
+        return {
+            page_id: _one_substitution(
+                self.objects[page_id],
+                rb"\n>>\nendobj",
+                b"\n/Annots [%d 0 R]\n>>\nendobj" % self.field_id,
+            ),
+            self.field_id: self.field_template % page_id,
+            self.signature_id: self.signature_object,
+        }
 
     def single_page_file(self, page_id: int, title: str) -> bytes:
         own = {
@@ -244,6 +299,8 @@ class _EncryptedChunk:
             self.catalog_id: self.catalog_template % page_id,
             self.info_id: self.info_template % self.document.encrypted_string(title, self.info_id),
         }
+        if self.sealer:
+            own |= self._signature_objects(page_id)
         numbers = sorted(self.reached(page_id) | own.keys() | {self.encryption_id})
         body = [self.header]
         offsets = []

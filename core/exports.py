@@ -19,7 +19,7 @@ from unidecode import unidecode
 
 from core.audit import record_event
 from core.batches import refuse_unless_complete
-from core.certificate_pdf import CertificateContent, CertificateRenderer
+from core.certificate_pdf import CertificateContent
 from core.certificates import PDF_FROM
 from core.config import get_settings
 from core.db import session_scope
@@ -40,7 +40,7 @@ from core.models import (
 )
 from core.paging import Page, paginate
 from core.search import SearchCriteria, matching_certificate_ids
-from core.signing import sign_pdf
+from core.signing import signing_renderer
 from core.tasks import huey, job_task, queue_after_commit
 from core.users import Actor
 
@@ -427,7 +427,7 @@ def _not_included(job_id: int) -> str:
 
 
 def _write_zip(claim: Claim, stored_as: str) -> None:
-    renderer = CertificateRenderer(get_settings().pdf_owner_password)
+    renderer = signing_renderer()
     done = 0
     with (
         open_export_file(stored_as, "wb") as handle,
@@ -435,7 +435,7 @@ def _write_zip(claim: Claim, stored_as: str) -> None:
     ):
         for contents in _chunks(claim.job_id):
             for content, pdf in zip(contents, renderer.render(contents), strict=True):
-                archive.writestr(pdf_name(content.number, content.full_name), sign_pdf(pdf))
+                archive.writestr(pdf_name(content.number, content.full_name), pdf)
             done += len(contents)
             report_progress(claim, done)
         if listing := _not_included(claim.job_id):

@@ -1,4 +1,5 @@
-"""Small row factories: each makes one realistic row and returns it, flushed."""
+"""Small factories: each row factory makes one realistic row and returns it, flushed;
+`certificate_content` is what one certificate PDF prints."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import itertools
 from sqlalchemy.orm import Session
 
 from core.auth import hash_password
+from core.certificate_pdf import CertificateContent
 from core.models import (
     Candidate,
     Centre,
@@ -154,3 +156,20 @@ def make_certificate(
         batch.records += 1
     session.flush()
     return certificate
+
+
+def certificate_content(**changes) -> CertificateContent:
+    """What a certificate prints, as the renderer receives it."""
+    values = {
+        "number": "016559930-01-1800",
+        "full_name": "Siân Jones",
+        "qualification_title": "IMI Level 3 Diploma in Light Vehicle Maintenance",
+        "qualification_number": "603/1465/5",
+        "kind": "Qualification",
+        "grade": "Distinction",
+        "issue_date": dt.date(2019, 6, 6),
+        "expiry_date": None,
+        "centre": "Fanshaws",
+        "verify_url": "https://certificates.example/verify?code=Code0xYz",
+    }
+    return CertificateContent(**(values | changes))

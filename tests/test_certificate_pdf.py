@@ -1,4 +1,5 @@
-"""Certificate PDFs read back with pypdf: permissions, text, the QR code's payload."""
+"""Certificate PDFs, signed as exports make them, read back with pypdf: permissions, text,
+the QR code's payload, the signature field."""
 
 from __future__ import annotations
 
@@ -12,29 +13,29 @@ from pypdf import PasswordType, PdfReader
 from pypdf.constants import UserAccessPermissions as Allowed
 
 from core.certificate_pdf import CertificateContent, CertificateRenderer
+from core.signing import load_sealer
+from tests.factories import certificate_content
 
 NAMES = ["Siân Jones", "Zoë Nowak-Łukasiewicz", "Seán Ó Súilleabháin"]
 OWNER = "owner-secret-for-tests"
 
 
 def _content(name: str, index: int) -> CertificateContent:
-    return CertificateContent(
+    return certificate_content(
         number=f"01655993{index}-01-1800",
         full_name=name,
-        qualification_title="IMI Level 3 Diploma in Light Vehicle Maintenance",
-        qualification_number="603/1465/5",
-        kind="Qualification",
-        grade="Distinction",
-        issue_date=dt.date(2019, 6, 6),
         expiry_date=dt.date(2024, 6, 5) if index == 1 else None,
-        centre="Fanshaws",
         verify_url=f"https://certificates.example/verify?code=Code{index}xYz",
     )
 
 
 @pytest.fixture(scope="module")
-def pdfs() -> list[PdfReader]:
-    renderer = CertificateRenderer(OWNER)
+def renderer(signing_cert_path) -> CertificateRenderer:
+    return CertificateRenderer(OWNER, load_sealer(signing_cert_path))
+
+
+@pytest.fixture(scope="module")
+def pdfs(renderer) -> list[PdfReader]:
     files = renderer.render([_content(name, index) for index, name in enumerate(NAMES)])
     return [PdfReader(io.BytesIO(data)) for data in files]
 
@@ -109,8 +110,8 @@ def test_each_object_of_a_file_lies_where_its_cross_reference_table_says(pdfs):
             assert raw[offset:].startswith(b"%d 0 obj" % number)
 
 
-def test_a_file_holds_its_own_certificate_and_nothing_of_the_others_drawn_with_it(pdfs):
-    alone = CertificateRenderer(OWNER).render([_content(NAMES[0], 0)])
+def test_a_file_holds_its_own_certificate_and_nothing_of_the_others_drawn_with_it(pdfs, renderer):
+    alone = renderer.render([_content(NAMES[0], 0)])
     objects_alone = len(PdfReader(io.BytesIO(alone[0])).xref[0])
     for index, reader in enumerate(pdfs):
         assert len(reader.xref[0]) == objects_alone
@@ -121,3 +122,12 @@ def test_a_file_holds_its_own_certificate_and_nothing_of_the_others_drawn_with_i
 def test_files_drawn_together_each_have_an_identifier_of_their_own(pdfs):
     identifiers = [reader.trailer["/ID"][1] for reader in pdfs]
     assert len(set(identifiers)) == len(pdfs)
+
+
+def test_each_file_has_one_signature_field_in_its_form_and_on_its_page(pdfs):
+    for reader in pdfs:
+        (field,) = reader.trailer["/Root"]["/AcroForm"]["/Fields"]
+        field = field.get_object()
+        assert (field["/FT"], field["/T"]) == ("/Sig", "AwardingBodySignature")
+        assert [annot.get_object() for annot in reader.pages[0]["/Annots"]] == [field]
+        assert field["/V"]["/SubFilter"] == "/ETSI.CAdES.detached"

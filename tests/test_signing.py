@@ -4,19 +4,24 @@ signing is reported as changed, on its own and on the Verify page."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import uuid
 import zipfile
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pypdf import PdfReader, PdfWriter
+from cryptography.x509.oid import NameOID
+from pypdf import PdfReader
 from pypdf.constants import UserAccessPermissions
 
 from core import config
 from core.candidate_links import candidate_pdf, create_candidate_link
+from core.certificate_pdf import CertificateRenderer
 from core.cli import main
 from core.db import session_scope
 from core.exports import (
@@ -27,9 +32,15 @@ from core.exports import (
     request_export,
 )
 from core.models import Certificate
-from core.signing import check_signature, load_signer, make_signing_cert, sign_with
+from core.signing import _run, check_signature, load_sealer, make_signing_cert
 from core.verify import verify_upload
-from tests.factories import make_actor, make_candidate, make_centre, make_certificate
+from tests.factories import (
+    certificate_content,
+    make_actor,
+    make_candidate,
+    make_centre,
+    make_certificate,
+)
 from tests.queue import run_queued_tasks
 from tests.tamper import changed_by_a_new_revision, changed_inside
 
@@ -88,15 +99,61 @@ def test_signing_keeps_the_encryption_and_the_no_printing_permission(exported):
     assert "Digital copy - not valid when printed" in reader.pages[0].extract_text()
 
 
-def test_a_pdf_signed_with_another_certificate_is_not_intact(exported, tmp_path):
-    stranger = load_signer(make_signing_cert(tmp_path / "stranger.pem"), "", "x")
-    unsigned = PdfWriter()
-    unsigned.add_blank_page(200, 200)
-    output = io.BytesIO()
-    unsigned.write(output)
-    forged = sign_with(stranger, output.getvalue())
+def test_a_pdf_signed_with_another_certificate_is_not_intact(tmp_path, signing_cert_path):
+    stranger = load_sealer(make_signing_cert(tmp_path / "stranger.pem"))
+    forged = CertificateRenderer("x", stranger).render([certificate_content()])[0]
     assert check_signature(forged, stranger).intact
-    assert not check_signature(forged).intact
+    assert not check_signature(forged, load_sealer(signing_cert_path)).intact
+
+
+def test_every_file_of_a_chunk_is_signed_intact(signing_cert_path):
+    """ECDSA signatures differ in size from one to the next: each still fits its file."""
+    sealer = load_sealer(signing_cert_path)
+    contents = [certificate_content(number=f"C{index:05d}") for index in range(40)]
+    for pdf in CertificateRenderer("owner", sealer).render(contents):
+        assert check_signature(pdf, sealer).intact
+
+
+def test_the_signature_container_is_the_one_pyhanko_makes_for_the_same_digest(tmp_path):
+    """RSA signatures are deterministic, so the container put together from the
+    template must equal, byte for byte, the one pyHanko builds itself."""
+    sealer = load_sealer(_rsa_signing_cert(tmp_path / "rsa.pem"))
+    for text in (b"one certificate", b"another"):
+        digest = hashlib.sha256(text).digest()
+        made = _run(sealer.signer.async_sign(digest, "sha256", use_pades=True))
+        assert sealer.template.container_for(digest) == made.dump()
+
+
+def test_rsa_keys_sign_too(tmp_path):
+    sealer = load_sealer(_rsa_signing_cert(tmp_path / "rsa.pem"))
+    pdf = CertificateRenderer("owner", sealer).render([certificate_content()])[0]
+    assert check_signature(pdf, sealer).intact
+
+
+def _rsa_signing_cert(path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Awarding body (RSA)")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    return path
 
 
 def _uploaded(db_url, data: bytes):
@@ -178,9 +235,6 @@ def test_keys_in_pkcs12_files_sign_too(tmp_path):
             b"body", key, certificate, None, serialization.BestAvailableEncryption(b"secret")
         )
     )
-    signer = load_signer(p12, "secret", "owner")
-    blank = PdfWriter()
-    blank.add_blank_page(100, 100)
-    output = io.BytesIO()
-    blank.write(output)
-    assert check_signature(sign_with(signer, output.getvalue()), signer).intact
+    sealer = load_sealer(p12, "secret")
+    pdf = CertificateRenderer("owner", sealer).render([certificate_content()])[0]
+    assert check_signature(pdf, sealer).intact
