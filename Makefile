@@ -21,11 +21,13 @@ $(TOOLS): $(RUNTIME) requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(TOOLS)
 
-# Debian's chromium for the browser tests; playwright never downloads a browser.
+# Debian's chromium for the browser tests (playwright never downloads a browser), and
+# poppler's pdfsig, a second reader of the PDFs' signatures besides pyHanko.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdfsig >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium and poppler-utils for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 # The app and a Huey consumer (Procfile), started and stopped together by honcho; both
 # get PUBLIC_URL (email links, and the verification address printed in every PDF).

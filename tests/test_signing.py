@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import subprocess
 import uuid
 import zipfile
 
@@ -122,6 +123,19 @@ def test_the_signature_container_is_the_one_pyhanko_makes_for_the_same_digest(tm
         digest = hashlib.sha256(text).digest()
         made = _run(sealer.signer.async_sign(digest, "sha256", use_pades=True))
         assert sealer.template.container_for(digest) == made.dump()
+
+
+def test_poppler_reads_the_signature_as_valid_over_the_whole_file(exported, tmp_path):
+    """A second reader, independent of pyHanko (poppler, on NSS), checks the signature."""
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(exported["pdf"])
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature Field Name: AwardingBodySignature" in report
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Total document signed" in report
+    path.write_bytes(changed_inside(exported["pdf"]))
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature Validation: Signature is Valid." not in report
 
 
 def test_rsa_keys_sign_too(tmp_path):
