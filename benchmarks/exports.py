@@ -1,7 +1,8 @@
 """Exports: secure certificate PDFs per second, a worker's memory, and other users' pages.
 
 - export_pdfs_per_s_per_core: a 1,000-certificate export run by one worker (this
-  process), the whole pipeline: rows, PDF, AES-128 encryption, zip through fsspec.
+  process), the whole pipeline: rows, PDF, AES-128 encryption, PAdES signature, zip
+  through fsspec.
 - reportlab_pdfs_per_s: ReportLab drawing the same certificate (same font, artwork, QR,
   mark) one file at a time, with its C accelerator (rl-accel) and its strongest built-in
   encryption (RC4-128; its AES needs the pure-Python pyaes), in the same run; also
@@ -229,7 +230,7 @@ def reportlab_rate(count: int, encrypted: bool = True) -> float:
 
 
 def fpdf_rate(count: int) -> float:
-    """Our renderer alone (no database, no zip), for the same comparison."""
+    """Our renderer alone (no database, no signature, no zip), for the same comparison."""
     renderer = CertificateRenderer("owner")
     contents = certificate_contents(count)
     renderer.render(contents[:10])
