@@ -290,10 +290,14 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 # Making a self-signed certificate (demos and tests) -------------------------------------
 
 
-def make_signing_cert(path: Path, *, days: int = 3650) -> Path:
-    """A self-signed ECDSA P-256 certificate for the awarding body, with its key, in one
-    PEM file (for demos and tests; production uses the awarding body's own)."""
-    key = ec.generate_private_key(ec.SECP256R1())
+def make_signing_cert(path: Path, *, days: int = 3650, rsa_key: bool = False) -> Path:
+    """A self-signed ECDSA P-256 (or RSA 2048) certificate for the awarding body, with its
+    key, in one PEM file (for demos and tests; production uses the awarding body's own)."""
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if rsa_key
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, f"{AWARDING_BODY} certificates"),

@@ -4,7 +4,6 @@ signing is reported as changed, on its own and on the Verify page."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import subprocess
@@ -13,10 +12,8 @@ import zipfile
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from pypdf.constants import UserAccessPermissions
 
@@ -118,7 +115,7 @@ def test_every_file_of_a_chunk_is_signed_intact(signing_cert_path):
 def test_the_signature_container_is_the_one_pyhanko_makes_for_the_same_digest(tmp_path):
     """RSA signatures are deterministic, so the container put together from the
     template must equal, byte for byte, the one pyHanko builds itself."""
-    sealer = load_sealer(_rsa_signing_cert(tmp_path / "rsa.pem"))
+    sealer = load_sealer(make_signing_cert(tmp_path / "rsa.pem", rsa_key=True))
     for text in (b"one certificate", b"another"):
         digest = hashlib.sha256(text).digest()
         made = _run(sealer.signer.async_sign(digest, "sha256", use_pades=True))
@@ -139,35 +136,9 @@ def test_poppler_reads_the_signature_as_valid_over_the_whole_file(exported, tmp_
 
 
 def test_rsa_keys_sign_too(tmp_path):
-    sealer = load_sealer(_rsa_signing_cert(tmp_path / "rsa.pem"))
+    sealer = load_sealer(make_signing_cert(tmp_path / "rsa.pem", rsa_key=True))
     pdf = CertificateRenderer("owner", sealer).render([certificate_content()])[0]
     assert check_signature(pdf, sealer).intact
-
-
-def _rsa_signing_cert(path):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Awarding body (RSA)")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        + certificate.public_bytes(serialization.Encoding.PEM)
-    )
-    return path
 
 
 def _uploaded(db_url, data: bytes):
