@@ -317,7 +317,7 @@ def _new_reset_link(session: Session, user: User, minutes: int, settings: Settin
             expires_at=utcnow() + dt.timedelta(minutes=minutes),
         )
     )
-    return f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+    return settings.address(f"reset-password?token={token}")
 
 
 def send_first_password_link(

@@ -58,7 +58,7 @@ def create_candidate_link(
             expires_at=(now or utcnow()) + dt.timedelta(days=settings.candidate_link_days),
         )
     )
-    return f"{settings.public_url.rstrip('/')}/{LINK_PATH}?token={token}"
+    return settings.address(f"{LINK_PATH}?token={token}")
 
 
 def _linked(

@@ -189,6 +189,11 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.app_env == "production"
 
+    def address(self, path: str) -> str:
+        """The portal's address of a page (with its query), as links in emails and PDFs
+        carry it: `address("verify?code=…")`."""
+        return f"{self.public_url.rstrip('/')}/{path}"
+
     @property
     def secure_cookies(self) -> bool:
         return urlsplit(self.public_url).scheme == "https"

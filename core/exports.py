@@ -43,6 +43,7 @@ from core.search import SearchCriteria, matching_certificate_ids
 from core.signing import signing_renderer
 from core.tasks import huey, job_task, queue_after_commit
 from core.users import Actor
+from core.verify import verification_address
 
 KIND = "export"
 KEEP_FOR = dt.timedelta(hours=24)
@@ -319,10 +320,6 @@ def read_download(download: Download) -> bytes:
 # Making (in a worker) ------------------------------------------------------------------
 
 
-def _verify_url(code: str) -> str:
-    return f"{get_settings().public_url.rstrip('/')}/verify?code={code}"
-
-
 def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
     """An unguessable code per certificate, made the first time its PDF is (one
     statement for the chunk: an UPDATE per certificate was a tenth of an export)."""
@@ -401,7 +398,7 @@ def _content(row) -> CertificateContent:
         issue_date=row.issue_date,
         expiry_date=row.expiry_date,
         centre=row.name,
-        verify_url=_verify_url(row.verify_code),
+        verify_url=verification_address(row.verify_code),
     )
 
 

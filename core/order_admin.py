@@ -12,6 +12,7 @@ from core.addresses import address_lines
 from core.audit import record_event
 from core.checkout import NO_SUCH_ORDER, add_status, cancel_order
 from core.errors import InvalidInput, NotFound
+from core.follow_ups import tell_order_moved
 from core.models import Address, Centre, Order, OrderStatus
 from core.payments.base import PaymentMethod
 from core.text import clean_text, excel_csv, money, uk_date
@@ -59,7 +60,8 @@ def set_order_status(
     reason: str = "",
 ) -> Order:
     """Processing, Dispatched (with a tracking reference) or Cancelled (with a reason):
-    the step joins the order's history, which the centre reads on the order's page."""
+    the step joins the order's history, which the centre reads on the order's page, and
+    the user who placed it is emailed when it is dispatched or cancelled."""
     require_staff(actor)
     if status not in STAFF_STATUSES:
         raise InvalidInput("Choose Processing, Dispatched or Cancelled.")
@@ -71,14 +73,17 @@ def set_order_status(
     if order.status == OrderStatus.AWAITING_PAYMENT and status != OrderStatus.CANCELLED:
         raise InvalidInput("This order is still awaiting payment; it can only be cancelled.")
     if status == OrderStatus.CANCELLED:
-        return cancel_order(
-            session, actor=actor, order_id=order.id, note=_note(reason, "Reason", required=True)
-        )
+        reason = _note(reason, "Reason", required=True)
+        order = cancel_order(session, actor=actor, order_id=order.id, note=reason)
+        tell_order_moved(session, order, f"The reason given: {reason}")
+        return order
     note = "Being prepared."
     if status == OrderStatus.DISPATCHED:
         tracking = _note(tracking_reference, "Tracking reference", required=True)
         order.tracking_reference, note = tracking, f"Dispatched; tracking reference {tracking}."
     add_status(session, order, status, note, actor.user_id)
+    if status == OrderStatus.DISPATCHED:
+        tell_order_moved(session, order, f"Its tracking reference is {tracking}.")
     return order
 
 

@@ -12,6 +12,7 @@ from core.audit import record_event
 from core.centres import matching_centre
 from core.certificates import visible_certificate
 from core.errors import InvalidInput, NotFound
+from core.follow_ups import tell_problem_answered
 from core.models import Candidate, Centre, Certificate, ProblemReport, Role, User, utcnow
 from core.paging import Page, paginate
 from core.text import clean_text
@@ -184,20 +185,23 @@ def _checked_reply(reply: str) -> str:
 def reply_to_problem(
     session: Session, *, actor: Actor, report_id: int, reply: str
 ) -> ProblemReport:
-    """A reply the centre user reads beside the report; an open report is then in progress."""
+    """A reply the centre user reads beside the report (and in an email); an open report
+    is then in progress."""
     reply = _checked_reply(reply)
 
     def answer(report: ProblemReport) -> None:
         report.reply, report.replied_at = reply, utcnow()
         report.status = IN_PROGRESS if report.status == OPEN else report.status
 
-    return _handle(session, actor, report_id, "problem_replied", answer)
+    report = _handle(session, actor, report_id, "problem_replied", answer)
+    tell_problem_answered(session, report)
+    return report
 
 
 def resolve_problem(
     session: Session, *, actor: Actor, report_id: int, reply: str = ""
 ) -> ProblemReport:
-    """Close a report, with a last reply if one is given."""
+    """Close a report, with a last reply if one is given; the reporter is emailed."""
     reply = _checked_reply(reply) if reply.strip() else ""
 
     def resolve(report: ProblemReport) -> None:
@@ -205,4 +209,6 @@ def resolve_problem(
             report.reply, report.replied_at = reply, utcnow()
         report.status = RESOLVED
 
-    return _handle(session, actor, report_id, "problem_resolved", resolve)
+    report = _handle(session, actor, report_id, "problem_resolved", resolve)
+    tell_problem_answered(session, report)
+    return report

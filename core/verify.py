@@ -264,7 +264,7 @@ def verify_upload(
 
 def verification_address(code: str) -> str:
     """The address printed under a certificate's QR code."""
-    return f"{get_settings().public_url.rstrip('/')}/verify?code={code}"
+    return get_settings().address(f"verify?code={code}")
 
 
 def give_verify_code(session: Session, certificate_id: int) -> str:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.models import AuditEvent, OrderStatus, Role
+from core.models import AuditEvent, OrderStatus, OutboxEmail, Role, User
 from core.order_admin import invoice_csv, set_order_status
 from core.orders import OrderFilters, get_order, list_orders
 from core.payments.base import PaymentMethod
@@ -183,3 +183,52 @@ def test_centre_users_cannot_change_an_order_status_or_take_the_invoice_csv(
         )
     with pytest.raises(PermissionDenied):
         invoice_csv(session, actor=coordinator, month=dt.date(2026, 11, 1))
+
+
+def _emails(session) -> list[OutboxEmail]:
+    return list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+
+
+def test_dispatching_emails_whoever_placed_the_order_its_tracking_reference_and_link(
+    session, staff, coordinator, fanshaws
+):
+    order = placed_order(session, coordinator, fanshaws)
+    before = len(_emails(session))
+    set_order_status(session, actor=staff, order_id=order.id, status=OrderStatus.PROCESSING)
+    assert len(_emails(session)) == before
+    set_order_status(
+        session,
+        actor=staff,
+        order_id=order.id,
+        status=OrderStatus.DISPATCHED,
+        tracking_reference="RM 1234 5678 GB",
+    )
+    email = _emails(session)[-1]
+    assert email.to_address == coordinator.email
+    assert email.subject == f"Your order {order.id} has been dispatched"
+    assert "RM 1234 5678 GB" in email.body
+    assert f"http://localhost:8501/orders?order={order.id}" in email.body
+
+
+def test_cancelling_emails_the_reason(session, staff, coordinator, fanshaws):
+    order = placed_order(session, coordinator, fanshaws)
+    set_order_status(
+        session,
+        actor=staff,
+        order_id=order.id,
+        status=OrderStatus.CANCELLED,
+        reason="Duplicate of an earlier order",
+    )
+    email = _emails(session)[-1]
+    assert email.subject == f"Your order {order.id} has been cancelled"
+    assert "The reason given: Duplicate of an earlier order" in email.body
+
+
+def test_a_disabled_user_is_not_emailed_about_their_order(session, staff, coordinator, fanshaws):
+    order = placed_order(session, coordinator, fanshaws)
+    session.get(User, coordinator.user_id).is_active = False
+    before = len(_emails(session))
+    set_order_status(
+        session, actor=staff, order_id=order.id, status=OrderStatus.CANCELLED, reason="No"
+    )
+    assert len(_emails(session)) == before

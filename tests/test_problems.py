@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.models import AuditEvent, ProblemReport, Role
+from core.models import AuditEvent, OutboxEmail, ProblemReport, Role, User
 from core.problems import (
     ProblemFilters,
     assign_problem,
@@ -178,3 +178,29 @@ def test_a_centre_user_cannot_handle_reports(session, report, fanshaws, call):
     with pytest.raises(PermissionDenied):
         call(session, make_actor(session, fanshaws), report.id)
     assert session.get(ProblemReport, report.id).status == "Open"
+
+
+def test_a_reply_emails_the_reporter_the_reply_and_where_to_follow_the_report(
+    session, report, staff
+):
+    reply_to_problem(
+        session, actor=staff, report_id=report.id, reply="Reprinted as Winberry; see Orders."
+    )
+    email = session.scalar(select(OutboxEmail).order_by(OutboxEmail.id.desc()))
+    assert email.to_address == session.get(User, report.user_id).email
+    assert email.subject == f"Your problem report {report.id}: in progress"
+    assert "Reprinted as Winberry; see Orders." in email.body
+    assert "Print Batches, Problem reports: http://localhost:8501/print-batches" in email.body
+
+
+def test_resolving_emails_the_reporter_that_it_is_resolved(session, report, staff):
+    resolve_problem(session, actor=staff, report_id=report.id)
+    email = session.scalar(select(OutboxEmail).order_by(OutboxEmail.id.desc()))
+    assert email.subject == f"Your problem report {report.id}: resolved"
+    assert "it is now resolved" in email.body
+
+
+def test_assigning_a_report_emails_no_one(session, report, staff):
+    before = session.scalar(select(func.count()).select_from(OutboxEmail))
+    assign_problem(session, actor=staff, report_id=report.id, staff_user_id=staff.user_id)
+    assert session.scalar(select(func.count()).select_from(OutboxEmail)) == before

@@ -182,7 +182,8 @@ STAFF_ORDERS = Screen(
     "staff-orders",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Every centre's orders: change their status; the month's invoicing CSV.",
+    help="Every centre's orders: change their status (dispatching or cancelling emails "
+    "whoever placed the order); the month's invoicing CSV.",
     card="Process orders",
 )
 STAFF_PROBLEMS = Screen(
@@ -192,7 +193,8 @@ STAFF_PROBLEMS = Screen(
     "staff-problems",
     roles=STAFF_ONLY,
     section=STAFF_SECTION,
-    help="Every centre's problem reports: assign them, reply, and resolve them.",
+    help="Every centre's problem reports: assign them, reply, and resolve them (a reply or "
+    "a resolution emails whoever reported it).",
     card="Answer problem reports",
 )
 STAFF_OUTBOX = Screen(
