@@ -9,7 +9,8 @@
   shown without encryption, so that the comparison does not rest on its encryption.
 - export_5000_peak_mb: peak memory of a worker process making a 5,000-certificate export.
 - search_rerun_during_export_ratio: the Search page's whole rerun (AppTest) while that
-  worker runs, over the same rerun when nothing runs.
+  worker runs (at a consumer's priority, WORKER_NICENESS below this process), over the
+  same rerun when nothing runs.
 
     python benchmarks/exports.py [--certificates 5000] [--sample 1000] [--runs 20]
                                  [--database-url URL]
@@ -70,6 +71,7 @@ from core.users import Actor  # noqa: E402
 # at fork time, which Linux carries over exec).
 RUN_ONE_TASK = (
     "from pathlib import Path; from tests.queue import run_queued_tasks; "
+    "from core.worker import give_way_to_the_app; give_way_to_the_app(); "
     "run_queued_tasks(limit=1); "
     "print(next(line for line in Path('/proc/self/status').read_text().splitlines() "
     "if line.startswith('VmHWM')))"

@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     task_retry_delay: int = Field(
         10, ge=0, description="seconds before a failed task is tried again"
     )
+    worker_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="how far below the app's a worker's CPU priority is (os.nice): on a "
+        "machine both share, users' pages come before exports",
+    )
     task_stale_seconds: int = Field(
         120,
         ge=1,
