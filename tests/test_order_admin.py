@@ -55,18 +55,28 @@ def test_international_orders_are_flagged_and_can_be_listed_alone(
     assert (row.id, row.international) == (abroad.id, True)
 
 
+def _dispatch(session, staff, order_id: int) -> None:
+    set_order_status(
+        session,
+        actor=staff,
+        order_id=order_id,
+        status=OrderStatus.DISPATCHED,
+        tracking_reference="RM 1234 5678 GB",
+    )
+
+
+def _cancel(session, staff, order_id: int, reason: str) -> None:
+    set_order_status(
+        session, actor=staff, order_id=order_id, status=OrderStatus.CANCELLED, reason=reason
+    )
+
+
 def test_a_dispatched_order_shows_the_centre_its_tracking_reference_in_the_history(
     session, staff, coordinator, fanshaws
 ):
     order = placed_order(session, coordinator, fanshaws)
     set_order_status(session, actor=staff, order_id=order.id, status=OrderStatus.PROCESSING)
-    set_order_status(
-        session,
-        actor=staff,
-        order_id=order.id,
-        status=OrderStatus.DISPATCHED,
-        tracking_reference="RM 1234 5678 GB",
-    )
+    _dispatch(session, staff, order.id)
     details = get_order(session, actor=coordinator, order_id=order.id)
     assert details.status == "Dispatched"
     assert details.tracking_reference == "RM 1234 5678 GB"
@@ -90,13 +100,7 @@ def test_a_cancelled_order_says_why_and_its_items_can_be_ordered_again(
     session, staff, coordinator, fanshaws
 ):
     order = placed_order(session, coordinator, fanshaws)
-    set_order_status(
-        session,
-        actor=staff,
-        order_id=order.id,
-        status=OrderStatus.CANCELLED,
-        reason="Centre asked to cancel by phone.",
-    )
+    _cancel(session, staff, order.id, "Centre asked to cancel by phone.")
     details = get_order(session, actor=coordinator, order_id=order.id)
     assert (details.status, details.history[-1].note) == (
         "Cancelled",
@@ -196,13 +200,7 @@ def test_dispatching_emails_whoever_placed_the_order_its_tracking_reference_and_
     before = len(_emails(session))
     set_order_status(session, actor=staff, order_id=order.id, status=OrderStatus.PROCESSING)
     assert len(_emails(session)) == before
-    set_order_status(
-        session,
-        actor=staff,
-        order_id=order.id,
-        status=OrderStatus.DISPATCHED,
-        tracking_reference="RM 1234 5678 GB",
-    )
+    _dispatch(session, staff, order.id)
     email = _emails(session)[-1]
     assert email.to_address == coordinator.email
     assert email.subject == f"Your order {order.id} has been dispatched"
@@ -212,13 +210,7 @@ def test_dispatching_emails_whoever_placed_the_order_its_tracking_reference_and_
 
 def test_cancelling_emails_the_reason(session, staff, coordinator, fanshaws):
     order = placed_order(session, coordinator, fanshaws)
-    set_order_status(
-        session,
-        actor=staff,
-        order_id=order.id,
-        status=OrderStatus.CANCELLED,
-        reason="Duplicate of an earlier order",
-    )
+    _cancel(session, staff, order.id, "Duplicate of an earlier order")
     email = _emails(session)[-1]
     assert email.subject == f"Your order {order.id} has been cancelled"
     assert "The reason given: Duplicate of an earlier order" in email.body
@@ -228,7 +220,5 @@ def test_a_disabled_user_is_not_emailed_about_their_order(session, staff, coordi
     order = placed_order(session, coordinator, fanshaws)
     session.get(User, coordinator.user_id).is_active = False
     before = len(_emails(session))
-    set_order_status(
-        session, actor=staff, order_id=order.id, status=OrderStatus.CANCELLED, reason="No"
-    )
+    _cancel(session, staff, order.id, "No")
     assert len(_emails(session)) == before
