@@ -104,6 +104,12 @@ def list_audit_events(
 
 
 def audit_actions(session: Session, *, actor: Actor) -> list[str]:
-    """The actions the log holds, for the Action filter."""
+    """The actions the log holds, for the Action filter, in order. Read as a loose index
+    scan (each next action is one seek in ix_audit_action_at): a plain DISTINCT reads
+    the whole index, and the log only grows."""
     require_staff(actor)
-    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    action = AuditEvent.action
+    first = select(func.min(action).label("action")).cte("actions", recursive=True)
+    following = select(func.min(action)).where(action > first.c.action).scalar_subquery()
+    actions = first.union_all(select(following).where(first.c.action.is_not(None)))
+    return list(session.scalars(select(actions.c.action).where(actions.c.action.is_not(None))))
