@@ -50,10 +50,13 @@ def paginate(
     page: int,
     per_page: int,
     to_row: Callable[[object], T],
+    total: int | None = None,
 ) -> Page[T]:
-    """Count `query`, then fetch one page of it (a page past the end shows the last)."""
+    """Count `query`, unless its `total` is already known (paging through the same
+    rows), then fetch one page of it (a page past the end shows the last)."""
     check_page_request(page, per_page)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     last = max(1, math.ceil(total / per_page))
     page = min(page, last)
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()

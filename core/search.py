@@ -135,16 +135,19 @@ def search_certificates(
     criteria: SearchCriteria,
     page: int = 1,
     per_page: int = 10,
+    total: int | None = None,
 ) -> Page[CertificateRow]:
     """One page of matches, by surname then first name (stable across pages); for
-    staff each row also names its centre (number and name)."""
-    query = _search_query(actor, criteria)
-    if not actor.is_staff:
-        return paginate(session, query, page=page, per_page=per_page, to_row=to_certificate_row)
-    with_centre = query.add_columns(Centre.number, Centre.name).join(
-        Centre, Centre.id == Certificate.centre_id
-    )
-    return paginate(session, with_centre, page=page, per_page=per_page, to_row=_with_centre)
+    staff each row also names its centre (number and name). `total` is the count of
+    the same search by the same actor, when known: turning its pages then reads only
+    the page."""
+    query, to_row = _search_query(actor, criteria), to_certificate_row
+    if actor.is_staff:
+        query = query.add_columns(Centre.number, Centre.name).join(
+            Centre, Centre.id == Certificate.centre_id
+        )
+        to_row = _with_centre
+    return paginate(session, query, page=page, per_page=per_page, to_row=to_row, total=total)
 
 
 def _with_centre(row) -> CertificateRow:

@@ -2,7 +2,9 @@ import datetime as dt
 
 import streamlit as st
 
+from core.certificates import CertificateRow
 from core.exports import ExportSelection
+from core.paging import Page
 from core.search import (
     CSV_ROW_LIMIT,
     SearchCriteria,
@@ -10,13 +12,20 @@ from core.search import (
     search_certificates,
     search_csv,
 )
-from core.users import Actor, centre_choices
+from core.users import centre_choices
 from ui.certificates import certificate_actions, open_dialogs
 from ui.errors import shown_as_message
 from ui.exports import export_dialog, open_export
 from ui.layout import page_title
 from ui.pager import page_request, paged_table, pager
-from ui.search_form import RESULTS, saved_criteria, search_form
+from ui.search_form import (
+    RESULTS,
+    forget_total,
+    known_total,
+    remember_total,
+    saved_criteria,
+    search_form,
+)
 from ui.services import current_actor, db, fragment_actor, on_demand
 from ui.tables import search_results_frame
 
@@ -38,12 +47,26 @@ def _exports(criteria: SearchCriteria, total: int) -> None:
         open_export(ExportSelection(criteria=criteria), f"all {total:,} results of this search")
 
 
-def _found(actor: Actor, criteria: SearchCriteria) -> None:
+def _search(criteria: SearchCriteria) -> Page[CertificateRow]:
+    """This page of the search, with the sign-in check in the same transaction; its
+    pages are turned without counting again."""
     page, per_page = page_request("search")
     with db() as session:
+        actor = fragment_actor(session)
         result = search_certificates(
-            session, actor=actor, criteria=criteria, page=page, per_page=per_page
+            session,
+            actor=actor,
+            criteria=criteria,
+            page=page,
+            per_page=per_page,
+            total=known_total(actor, criteria),
         )
+    remember_total(actor, criteria, result.total)
+    return result
+
+
+def _found(criteria: SearchCriteria) -> None:
+    result = _search(criteria)
     pager("search", result)
     if not result.rows:
         st.info("No certificates match. Check the spelling, or search with fewer criteria.")
@@ -59,13 +82,13 @@ def _found(actor: Actor, criteria: SearchCriteria) -> None:
 def _results() -> None:
     """What a search found. Search, the pager and a ticked row rerun only this part of
     the page, and each such rerun checks the sign-in again (fragment_actor)."""
-    actor = fragment_actor()
     with shown_as_message():  # core's messages show here, in the fragment
         criteria = saved_criteria()
         if criteria is None:
+            fragment_actor()
             st.info("Enter at least one of the search criteria above, then press **Search**.")
         else:
-            _found(actor, criteria)
+            _found(criteria)
         export_dialog()
         open_dialogs()
 
@@ -84,4 +107,5 @@ actor = current_actor()
 with db() as session:
     centres = centre_choices(session, actor=actor) if actor.is_staff else None
 search_form(centres)
+forget_total()  # only the results' own reruns (pages, page size, a tick) reuse the count
 _results()

@@ -90,9 +90,10 @@ def make_candidate(
     surname: str = "Winbery",
     birth_date: dt.date | None = dt.date(1981, 9, 30),
     email: str | None = "alison@mail.example",
+    candidate_number: str | None = None,
 ) -> Candidate:
     candidate = Candidate(
-        candidate_number=f"{42000000 + next(_numbers)}",
+        candidate_number=candidate_number or f"{42000000 + next(_numbers)}",
         first_name=first_name,
         surname=surname,
         birth_date=birth_date,

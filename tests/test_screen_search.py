@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.auth import end_sessions
-from core.db import session_scope
+from core.db import get_engine, session_scope
 from core.models import Centre, Role
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_candidate, make_centre, make_certificate, make_user
@@ -173,6 +173,25 @@ def test_a_search_redraws_only_its_results(people):
     assert "Found total 12 records" in texts(app)
     assert not app.title and not app.text_input and not app.get("page_link")
     assert _drawn(app._tree) <= 15
+
+
+def test_a_search_checks_the_sign_in_and_searches_on_one_connection(people, db_url):
+    """The results' rerun skips the gate and checks the sign-in itself: in the same
+    transaction as the search, not in one of its own."""
+    app = signed_in_app(people["user"], SCREEN)
+    app.session_state["actor_checked_at"] = 0.0  # the gate's check is long past
+    checkouts = []
+
+    def checked_out(*_) -> None:
+        checkouts.append(1)
+
+    event.listen(get_engine(db_url), "checkout", checked_out)
+    try:
+        app = _search(app, surname="obri")
+    finally:
+        event.remove(get_engine(db_url), "checkout", checked_out)
+    assert "Found total 12 records" in texts(app)
+    assert len(checkouts) == 1
 
 
 def test_a_search_in_a_tab_whose_user_logged_out_elsewhere_shows_the_sign_in_form(

@@ -141,6 +141,23 @@ def test_results_sorted_by_surname_then_first_name_stable_across_pages(session, 
     assert [row.id for row in paged] == [row.id for row in whole]
 
 
+def test_a_known_total_is_taken_as_given_and_only_the_page_is_read(session, coordinator):
+    """Turning the pages of one search: the count it found is passed back, not redone."""
+    page = search_certificates(
+        session, actor=coordinator, criteria=SearchCriteria(surname="o"), per_page=10, total=11
+    )
+    assert (page.total, page.pages) == (11, 2)
+    second = search_certificates(
+        session,
+        actor=coordinator,
+        criteria=SearchCriteria(surname="o"),
+        page=2,
+        per_page=10,
+        total=11,
+    )
+    assert (second.page, second.rows) == (2, [])
+
+
 def test_other_centres_certificates_are_not_found(session, fanshaws):
     northgate = make_actor(session, make_centre(session, "Northgate College"))
     assert _surnames(session, northgate, surname="obri") == []

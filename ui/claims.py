@@ -44,7 +44,7 @@ def start_import(upload: UploadedFile | None) -> None:
 
 def _read(import_id: int) -> ClaimImport:
     with db() as session:
-        return get_claim_import(session, actor=fragment_actor(), import_id=import_id)
+        return get_claim_import(session, actor=fragment_actor(session), import_id=import_id)
 
 
 def problems_frame(claim_import: ClaimImport) -> pd.DataFrame:

@@ -97,7 +97,7 @@ def export_dialog() -> None:
 
 def _page(page: int, per_page: int) -> Page[ExportRow]:
     with db() as session:
-        return list_exports(session, actor=fragment_actor(), page=page, per_page=per_page)
+        return list_exports(session, actor=fragment_actor(session), page=page, per_page=per_page)
 
 
 def _zip_of(export_id: int) -> Callable[[], bytes]:

@@ -10,7 +10,7 @@ from ui.services import current_actor, db, fragment_actor
 
 def _recent_jobs(kind: str) -> list[JobRow]:
     with db() as session:
-        return list_active_jobs(session, actor=fragment_actor(), kind=kind)
+        return list_active_jobs(session, actor=fragment_actor(session), kind=kind)
 
 
 def _is_running(job: JobRow) -> bool:

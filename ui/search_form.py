@@ -12,10 +12,12 @@ import streamlit as st
 
 from core.search import SearchCriteria
 from core.text import DATE_FORMS_HELP, parse_id
+from core.users import Actor
 from ui.layout import is_phone
 from ui.pager import reset_to_first_page
 
 SAVED = "search_criteria"
+COUNTED = "search_counted"
 RESULTS = "search_results"
 TEXT_FIELDS = {
     "certificate_number": ("Certificate Number", "cert"),
@@ -53,8 +55,25 @@ def saved_criteria() -> SearchCriteria | None:
     return criteria
 
 
+def known_total(actor: Actor, criteria: SearchCriteria) -> int | None:
+    """How many certificates this search found, while the results' own reruns turn its
+    pages (None: count again)."""
+    counted = st.session_state.get(COUNTED)
+    return counted[1] if counted and counted[0] == (actor, criteria) else None
+
+
+def remember_total(actor: Actor, criteria: SearchCriteria, total: int) -> None:
+    st.session_state[COUNTED] = ((actor, criteria), total)
+
+
+def forget_total() -> None:
+    """Count afresh: Search pressed, the search cleared, or the page drawn anew."""
+    st.session_state.pop(COUNTED, None)
+
+
 def clear() -> None:
     st.session_state.pop(SAVED, None)
+    forget_total()
     for name in [*TEXT_FIELDS, "centre_id"]:
         st.session_state.pop(f"search_{name}", None)
     st.query_params.clear()
@@ -79,6 +98,7 @@ def _search(staff: bool) -> None:
     centre = st.session_state.get("search_centre_id") or None
     criteria = replace(SearchCriteria(**values), centre_id=centre if staff else None)
     st.session_state[SAVED] = criteria
+    forget_total()
     _to_url(criteria)
     reset_to_first_page("search")
     if not is_phone():

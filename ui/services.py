@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 import streamlit as st
@@ -30,15 +30,14 @@ def db() -> Iterator[Session]:
         yield session
 
 
-def _checked_actor(actor: Actor, signed_in_at: float) -> Actor:
+def _checked_actor(session: Session, actor: Actor, signed_in_at: float) -> Actor:
     """The actor as the database has them now, with the gate's own check: a sign-in
     ended since (logout, password change, lockout, disabled) is refused, and a changed
     role or centre membership is taken into account."""
-    with db() as session:
-        user = session_user(session, email=actor.email, signed_in_at=signed_in_at)
-        if user is None:
-            raise PermissionDenied(SESSION_ENDED)
-        return actor_for(session, user=user)
+    user = session_user(session, email=actor.email, signed_in_at=signed_in_at)
+    if user is None:
+        raise PermissionDenied(SESSION_ENDED)
+    return actor_for(session, user=user)
 
 
 def checked_now() -> None:
@@ -46,17 +45,19 @@ def checked_now() -> None:
     st.session_state[_CHECKED_AT] = time.monotonic()
 
 
-def current_actor() -> Actor:
+def current_actor(session: Session | None = None) -> Actor:
     """The actor the entry script resolved for this run, checked against the database
     unless that was done a moment ago: a tab left open stops reading data once its user
-    has logged out anywhere."""
+    has logged out anywhere. Given the caller's `session`, the check reads in it (one
+    connection and transaction for the check and the work)."""
     actor = st.session_state.get("actor")
     if actor is None:
         raise PermissionDenied("Please sign in to see this page.")
     if time.monotonic() - st.session_state.get(_CHECKED_AT, 0.0) < CHECK_TRUSTED_SECONDS:
         return actor
     try:
-        actor = _checked_actor(actor, st.session_state["signed_in_at"])
+        with db() if session is None else nullcontext(session) as reading:
+            actor = _checked_actor(reading, actor, st.session_state["signed_in_at"])
     except PermissionDenied:
         st.session_state.pop("actor", None)
         raise
@@ -65,12 +66,12 @@ def current_actor() -> Actor:
     return actor
 
 
-def fragment_actor() -> Actor:
+def fragment_actor(session: Session | None = None) -> Actor:
     """current_actor for code that also runs as a fragment's own rerun, which skips the
     entry script's gate: a sign-in that has ended sends the whole page through the
     gate, which shows the sign-in form and says why."""
     try:
-        return current_actor()
+        return current_actor(session)
     except PermissionDenied:
         st.rerun(scope="app")
 
@@ -81,8 +82,7 @@ def on_demand(produce: Callable[[Session, Actor], Result]) -> Callable[[], Resul
     actor, signed_in_at = current_actor(), st.session_state["signed_in_at"]
 
     def made_now() -> Result:
-        checked = _checked_actor(actor, signed_in_at)
         with db() as session:
-            return produce(session, checked)
+            return produce(session, _checked_actor(session, actor, signed_in_at))
 
     return made_now

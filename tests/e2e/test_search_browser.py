@@ -1,4 +1,4 @@
-"""Search by surname prefix, open the document card, export CSV."""
+"""Search by surname prefix, open the document card, export CSV; turn pages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from core.db import session_scope
+from core.models import Centre
 from tests.e2e.conftest import (
     open_and_close_document_card,
     screenshot,
@@ -16,6 +19,7 @@ from tests.e2e.conftest import (
     tick_first_row,
     wait_until_idle,
 )
+from tests.factories import make_candidate, make_certificate
 
 pytestmark = pytest.mark.browser
 
@@ -40,3 +44,36 @@ def test_search_by_surname_prefix_details_and_csv(live_server: str, page: Page):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["Certificate Number", "Candidate ID", "First Name", "Surname"]
     assert len(rows) > 1 and all(row[3] == "O'Brien" for row in rows[1:])
+
+
+def _add_certificates(database: str, surname: str, numbers: range) -> None:
+    """Certificates for Fanshaws, numbered apart from the demo data's."""
+    with session_scope(database) as session:
+        fanshaws = session.scalars(select(Centre).where(Centre.name == "Fanshaws")).one()
+        for number in numbers:
+            candidate = make_candidate(
+                session, f"Ann{number:02d}", surname, candidate_number=f"99{number:06d}"
+            )
+            make_certificate(session, fanshaws, candidate=candidate, number=f"99{number:07d}-01")
+
+
+def test_turning_pages_keeps_the_count_and_search_counts_again(
+    live_server: str, live_database: str, page: Page
+):
+    """The pager's reruns read only the page; pressing Search counts afresh."""
+    _add_certificates(live_database, "Pagecount", range(11))
+    sign_in(page, live_server, "user@fanshaws.example")
+    page.get_by_role("link", name="Search").first.click()
+    page.get_by_label("Surname").fill("pagecount")
+    page.get_by_role("button", name="Search", exact=True).first.click()
+    expect(
+        page.get_by_text("Page 1 of 2 | View 10 records | Found total 11 records")
+    ).to_be_visible()
+    _add_certificates(live_database, "Pagecount", range(11, 12))
+    wait_until_idle(page)
+    page.get_by_role("button", name="Next").first.click()
+    expect(
+        page.get_by_text("Page 2 of 2 | View 10 records | Found total 11 records")
+    ).to_be_visible()
+    page.get_by_role("button", name="Search", exact=True).first.click()
+    expect(page.get_by_text("Found total 12 records")).to_be_visible()
