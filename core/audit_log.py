@@ -86,21 +86,32 @@ def list_audit_events(
     """Events newest first."""
     require_staff(actor)
     filters.check()
+    conditions = _event_conditions(filters)
     query = (
         select(AuditEvent, User.email, Centre.number + " " + Centre.name)
         .outerjoin(User, User.id == AuditEvent.user_id)
         .outerjoin(Centre, Centre.id == AuditEvent.centre_id)
+        .where(*conditions)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
+    query = matching_centre(_by_user(query, filters.user), filters.centre)
+    total = None
+    if not (filters.user or filters.centre):  # the outer joins cannot change the count
+        total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    return paginate(session, query, page=page, per_page=per_page, to_row=_audit_row, total=total)
+
+
+def _event_conditions(filters: AuditFilters) -> list:
+    """The filters on the event's own columns."""
+    conditions = []
     if filters.action:
-        query = query.where(AuditEvent.action == filters.action)
+        conditions.append(AuditEvent.action == filters.action)
     if filters.date_from:
-        query = query.where(AuditEvent.at >= dt.datetime.combine(filters.date_from, dt.time()))
+        conditions.append(AuditEvent.at >= dt.datetime.combine(filters.date_from, dt.time()))
     if filters.date_to:
         day_after = filters.date_to + dt.timedelta(days=1)
-        query = query.where(AuditEvent.at < dt.datetime.combine(day_after, dt.time()))
-    query = matching_centre(_by_user(query, filters.user), filters.centre)
-    return paginate(session, query, page=page, per_page=per_page, to_row=_audit_row)
+        conditions.append(AuditEvent.at < dt.datetime.combine(day_after, dt.time()))
+    return conditions
 
 
 def audit_actions(session: Session, *, actor: Actor) -> list[str]:

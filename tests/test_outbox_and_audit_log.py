@@ -92,7 +92,16 @@ def test_the_audit_log_filters_by_user_centre_action_and_date(session, staff, fa
     assert found(centre="north") == 1
     assert found(action="sign_in", centre="fan") == 1
     assert found(date_from=dt.date(2026, 11, 2), date_to=dt.date(2026, 11, 3)) == 2
+    assert found(action="sign_in") == 2
     assert audit_actions(session, actor=staff) == ["centre_updated", "sign_in"]
+
+
+def test_the_audit_logs_count_includes_events_of_no_user_or_centre(session, staff):
+    record_event(session, action="password_reset_requested", user_id=staff.user_id)
+    record_event(session, action="expired_exports_deleted", user_id=None)  # the task engine
+    session.flush()
+    page = list_audit_events(session, actor=staff, per_page=100)
+    assert page.total == len(page.rows) >= 2
 
 
 def test_the_audit_log_pages_newest_first(session, staff):
