@@ -3,7 +3,7 @@ the awarding body's signing certificate (SIGNING_CERT_PATH), and an uploaded PDF
 checked against it.
 
 Speed decides the shape (measured, see benchmarks/signing.py). pyHanko signing an
-encrypted PDF as an incremental update cost 18-25 ms, three quarters of it ASN.1
+encrypted PDF as an incremental update cost 18-28 ms, three quarters of it ASN.1
 encoding that is the same for every certificate. So pyHanko builds the CMS signature
 once per process (`CmsTemplate`), and the renderer writes each PDF with its signature
 field and an empty slot (`PdfSealer.signature_dictionary`): sealing one fills the byte
@@ -60,7 +60,7 @@ BYTE_RANGE_SLOT = b"/ByteRange [0 0 0 0]".ljust(64)
 CONTENTS_SLOT = b"/Contents <"
 # An ECDSA signature's DER size varies by a few bytes between signatures.
 CONTAINER_SLACK = 64
-SEQUENCE, SET, OCTET_STRING, EXPLICIT_0, SIGNED_ATTRIBUTES_SET = 0x30, 0x31, 0x04, 0xA0, b"\x31"
+SEQUENCE, SET, OCTET_STRING, EXPLICIT_0 = 0x30, 0x31, 0x04, 0xA0
 
 
 class SigningUnavailable(PortalError):
@@ -158,7 +158,7 @@ class CmsTemplate:
         """The DER CMS container signing a document with this SHA-256 digest."""
         attributes = self.attributes_before + digest + self.attributes_after
         # Signed as a SET OF, held in the signer info as [0] IMPLICIT.
-        signature = self.sign(SIGNED_ATTRIBUTES_SET + attributes[1:])
+        signature = self.sign(bytes((SET,)) + attributes[1:])
         signer_info = _der(
             SEQUENCE,
             self.signer_info_head
