@@ -14,7 +14,8 @@ page_title(
     "order shows *To arrange* under Delivery charge, because the charge is worked out "
     "with the centre. **View** an order to change its status: *Processing*, *Dispatched* "
     "(with the tracking reference) or *Cancelled* (with the reason; its items may then be "
-    "ordered again). The centre sees each step in the order's status history. "
+    "ordered again). The centre sees each step in the order's status history, and whoever "
+    "placed the order is emailed when it is dispatched or cancelled. "
     "**Invoicing CSV** saves a month's Centre Credits orders (not cancelled) with their "
     "centre, totals and billing address.",
 )

@@ -15,8 +15,8 @@ page_title(
     "Every centre's problem reports, newest first; filter by status and centre. Tick a "
     "report to **Assign** it to a member of staff, **Reply** (the centre user reads the "
     "reply beside the report, under Print Batches > Problem reports) or **Resolve** it, "
-    "with a last reply if you like. Assigning or replying moves an open report to "
-    "*In progress*.",
+    "with a last reply if you like. A reply or a resolution is also emailed to whoever "
+    "reported the problem. Assigning or replying moves an open report to *In progress*.",
 )
 show_done()
 filters = ProblemFilters(*filter_bar("problems", FILTERS))
