@@ -124,7 +124,7 @@ def test_staff_orders_show_the_centre_and_the_international_flag(db_url, people)
     assert row["Delivery charge"] == ""
 
 
-def test_staff_reply_and_the_centre_user_reads_it_with_the_status(db_url, people):
+def _resolve_a_reported_problem(db_url, people):
     with session_scope(db_url) as session:
         coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
         report_problem(
@@ -137,12 +137,23 @@ def test_staff_reply_and_the_centre_user_reads_it_with_the_status(db_url, people
     app = _tick_first(signed_in_app(people["staff"], "screens/staff_problems.py"), "problems")
     app.text_area[0].set_value("Corrected and reprinted.")
     by_label(app.button, "Resolve").click().run()
+    return app
+
+
+def test_staff_reply_and_the_centre_user_reads_it_with_the_status(db_url, people):
+    app = _resolve_a_reported_problem(db_url, people)
     assert "Report resolved." in texts(app)
     with session_scope(db_url) as session:
         assert session.scalar(select(ProblemReport.status)) == "Resolved"
     centre_app = signed_in_app(people["coordinator"], "screens/print_batches.py")
     row = centre_app.dataframe[-1].value.iloc[0]
     assert (row["Status"], row["Reply"]) == ("Resolved", "Corrected and reprinted.")
+
+
+def test_a_resolved_report_is_let_go_so_its_form_does_not_linger(db_url, people):
+    app = _resolve_a_reported_problem(db_url, people)
+    assert app.session_state["problems_table"]["selection"]["rows"] == []
+    assert not [button for button in app.button if button.label == "Resolve"]
 
 
 def test_the_audit_log_lists_staff_actions_with_before_and_after(db_url, people):

@@ -46,18 +46,29 @@ def test_the_centre_filter_narrows_the_table(people):
     assert list(app.dataframe[0].value["Centre"].str.endswith("Northgate")) == [True]
 
 
-def test_staff_put_a_failed_batch_back_to_pending(people, db_url):
-    app = signed_in_app(people["staff"], ALL_BATCHES)
+def _move_failed_batch_to_pending(app, people) -> None:
     position = list(app.dataframe[0].value["ID"]).index(people["failed"])
     ticked = {"selection": {"rows": [position], "columns": [], "cells": []}}
     app.session_state["batches_table"] = ticked
     app.run()
     save = f"FormSubmitter:batch_status_{people['failed']}-Save status"
     app.button(key=save).click().run()
+
+
+def test_staff_put_a_failed_batch_back_to_pending(people, db_url):
+    app = signed_in_app(people["staff"], ALL_BATCHES)
+    _move_failed_batch_to_pending(app, people)
     assert f"Batch {people['failed']} is now Pending." in texts(app)
     with session_scope(db_url) as session:
         assert session.get(PrintBatch, people["failed"]).status == "PENDING"
         assert session.scalar(select(AuditEvent.action).where(AuditEvent.target.like("batch:%")))
+
+
+def test_a_moved_batch_is_let_go_so_the_next_tick_starts_afresh(people):
+    app = signed_in_app(people["staff"], ALL_BATCHES)
+    _move_failed_batch_to_pending(app, people)
+    assert app.session_state["batches_table"]["selection"]["rows"] == []
+    assert "Tick one batch to move it on" in texts(app)
 
 
 def test_a_centre_user_sees_the_status_and_reason_but_no_centre(people):

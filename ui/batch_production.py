@@ -10,6 +10,7 @@ from core.errors import PortalError
 from core.models import BatchStatus
 from ui.batch_view import open_batch
 from ui.errors import show_error
+from ui.pager import untick
 from ui.services import current_actor, db
 
 MOVED = "batches_moved"
@@ -25,6 +26,7 @@ def _move(batch_id: int, status: str, reason: str) -> None:
         show_error(error)
         return
     st.session_state[MOVED] = f"Batch {row.id} is now {row.status.title()}."
+    untick("batches")
     st.rerun()
 
 

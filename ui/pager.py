@@ -102,6 +102,13 @@ def _fresh_table(table_key: str, rows_shown: object) -> None:
         st.session_state[table_key] = {"selection": {"rows": [], "columns": [], "cells": []}}
 
 
+def untick(key: str) -> None:
+    """Let go of the ticks of `paged_table(key, ...)` on the next run, after an action
+    changed the ticked rows: the browser's grid may or may not keep a tick when a row's
+    data changes, so the server decides."""
+    st.session_state.pop(f"{key}_table_rows", None)
+
+
 def paged_table(
     key: str,
     result: Page,

@@ -80,6 +80,7 @@ def handle_report(report: ProblemRow, staff: dict[int, str]) -> None:
         run_action(
             lambda s, a: assign_problem(s, actor=a, report_id=report_id, staff_user_id=assignee),
             "Report assigned.",
+            ticked_in="problems",
         )
     reply = st.text_area("Reply to the centre", max_chars=2000, key=f"problems_reply_{report_id}")
     buttons = st.container(horizontal=True)
@@ -87,9 +88,11 @@ def handle_report(report: ProblemRow, staff: dict[int, str]) -> None:
         run_action(
             lambda s, a: reply_to_problem(s, actor=a, report_id=report_id, reply=reply),
             "Reply saved; the centre user sees it beside the report.",
+            ticked_in="problems",
         )
     if buttons.button("Resolve", icon=":material/task_alt:"):
         run_action(
             lambda s, a: resolve_problem(s, actor=a, report_id=report_id, reply=reply),
             "Report resolved.",
+            ticked_in="problems",
         )
