@@ -17,7 +17,8 @@ page_title(
     "of its name) beside the centres' own filters; **Download CSV** saves every batch the "
     "filters find, not only this page. Tick a batch to move it through production: "
     "Pending, Printing, then Complete (its centre may then export it and email its "
-    "candidates), or Failed with the reason, which the centre sees. *Batches by centre* "
+    "candidates), or Failed with the reason, which the centre sees; once moved it is let "
+    "go, so tick it again to move it on. *Batches by centre* "
     "counts each centre's batches by status under the same filters.",
 )
 if "batch" in st.query_params:

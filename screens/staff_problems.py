@@ -16,7 +16,8 @@ page_title(
     "report to **Assign** it to a member of staff, **Reply** (the centre user reads the "
     "reply beside the report, under Print Batches > Problem reports) or **Resolve** it, "
     "with a last reply if you like. A reply or a resolution is also emailed to whoever "
-    "reported the problem. Assigning or replying moves an open report to *In progress*.",
+    "reported the problem. Assigning or replying moves an open report to *In progress*; "
+    "the report is then let go, so tick it again for the next step.",
 )
 show_done()
 filters = ProblemFilters(*filter_bar("problems", FILTERS))
