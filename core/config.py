@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     pdf_owner_password: str = Field(
         DEFAULT_PDF_OWNER_PASSWORD,
         description="owner password of certificate PDFs (opening needs none; it guards the "
-        "permissions); production refuses the default",
+        "permissions); production refuses the default; Latin-1 characters only",
     )
     signing_cert_path: str = Field(
         str(ROOT / "data" / "runtime" / "signing-cert.pem"),
@@ -172,6 +172,18 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError:
             raise ValueError("write it as the limits library does, e.g. 30/minute") from None
+        return value
+
+    @field_validator("pdf_owner_password")
+    @classmethod
+    def _owner_password_fpdf2_can_write(cls, value: str) -> str:
+        try:
+            value.encode("latin-1")  # fpdf2 writes the owner password as Latin-1
+        except UnicodeEncodeError:
+            raise ValueError(
+                "use Latin-1 characters only (letters, digits, accented Western letters "
+                "and common punctuation; not € or other symbols): PDFs cannot carry others"
+            ) from None
         return value
 
     @field_validator("app_env", mode="before")

@@ -68,6 +68,12 @@ def test_the_owner_password_unlocks_it(pdfs):
     assert reader.decrypt(OWNER) == PasswordType.OWNER_PASSWORD
 
 
+def test_an_owner_password_with_accented_letters_unlocks_it(signing_cert_path):
+    accented = CertificateRenderer("Café-Größe-2026", load_sealer(signing_cert_path))
+    reader = PdfReader(io.BytesIO(accented.render([_content(NAMES[0], 0)])[0]))
+    assert reader.decrypt("Café-Größe-2026") == PasswordType.OWNER_PASSWORD
+
+
 def _raw(reader: PdfReader) -> bytes:
     reader.stream.seek(0)
     return reader.stream.read()

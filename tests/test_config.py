@@ -51,6 +51,15 @@ def test_production_refuses_the_default_pdf_owner_password():
         load_settings({**PRODUCTION, "PDF_OWNER_PASSWORD": DEFAULT_PDF_OWNER_PASSWORD})
 
 
+def test_a_pdf_owner_password_the_pdfs_cannot_carry_stops_the_app_with_the_setting_named():
+    with pytest.raises(SettingsError, match="PDF_OWNER_PASSWORD"):
+        load_settings({"PDF_OWNER_PASSWORD": "Zertifikat-2026-€"})
+
+
+def test_a_pdf_owner_password_with_accented_letters_is_accepted():
+    assert load_settings({"PDF_OWNER_PASSWORD": "Café-Größe-2026"}).pdf_owner_password
+
+
 @pytest.mark.parametrize("spelling", ["Production", "PRODUCTION", " production "])
 def test_production_counts_whatever_its_case(spelling):
     with pytest.raises(SettingsError, match="SECRET_KEY"):
