@@ -62,6 +62,11 @@ def test_sign_in_form_signs_the_coordinator_in_and_shows_home(coordinator):
     assert "Centre user home" in texts(app)
 
 
+def test_the_sign_in_page_leads_someone_without_an_account_to_verify(db_url):
+    links = {link.proto.page: link.proto.label for link in signed_out_app().get("page_link")}
+    assert links["verify"].endswith("Verify it, no account needed")
+
+
 def test_wrong_password_shows_one_clear_message(coordinator):
     app = _sign_in(signed_out_app(), coordinator.email, "wrong-password")
     assert [shown(error.value) for error in app.error] == [SIGN_IN_FAILED]

@@ -27,7 +27,7 @@ from core.models import User
 from core.users import actor_for
 from ui.errors import show_error
 from ui.layout import page_title
-from ui.navigation import FORGOT_PASSWORD
+from ui.navigation import FORGOT_PASSWORD, VERIFY
 from ui.services import SESSION_ENDED, checked_now, db
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,9 @@ def sign_in_screen() -> None:
         "Digital Certificates",
         "Sign in with your email address and password. First time here, or forgotten "
         "your password? Use the link under the form: we email you a link to set one. "
-        "After five wrong passwords in a row the account rests for 15 minutes.",
+        "After five wrong passwords in a row the account rests for 15 minutes. Checking "
+        "a certificate someone showed you needs no account: follow *Verify it* under "
+        "the form.",
     )
     st.caption(
         "The secure portal for training centres: see, export, search and re-order the "
@@ -178,3 +180,8 @@ def sign_in_screen() -> None:
             icon=":material/lock_reset:",
         )
         st.caption("Your username is your email address.")
+        st.page_link(
+            VERIFY.path,
+            label="Checking a certificate someone showed you? Verify it, no account needed",
+            icon=":material/verified:",
+        )
