@@ -64,14 +64,25 @@ def test_staff_add_a_user_and_read_the_set_password_email_in_the_outbox(db_url, 
     assert "carly@fanshaws.example" in texts(app)
 
 
-def test_staff_disable_a_ticked_user(db_url, people):
+def _disable_the_ticked_coordinator(people):
     app = signed_in_app(people["staff"], "screens/staff_users.py")
     by_label(app.text_input, "Name or email").set_value("coordinator@").run()
     app = _tick_first(app, "users")
     by_label(app.button, "Disable").click().run()
+    return app
+
+
+def test_staff_disable_a_ticked_user(db_url, people):
+    app = _disable_the_ticked_coordinator(people)
     assert "User disabled." in texts(app)
     with session_scope(db_url) as session:
         assert not session.get(User, people["coordinator"].id).is_active
+
+
+def test_a_disabled_user_is_let_go_so_the_next_action_starts_from_a_fresh_tick(people):
+    app = _disable_the_ticked_coordinator(people)
+    assert app.session_state["users_table"]["selection"]["rows"] == []
+    assert not [button for button in app.button if button.label == "Enable"]
 
 
 def test_a_coordinator_asks_for_a_user_and_staff_approve_it(db_url, people):

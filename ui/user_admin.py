@@ -41,13 +41,26 @@ def user_actions(user: UserRow) -> None:
         run_action(
             lambda s, a: change_role(s, actor=a, user_id=user_id, role=role),
             f"Role changed to {ROLE_NAMES[role]}.",
+            ticked_in="users",
         )
     if buttons[1].button("Disable", icon=":material/block:", help="Their sign-ins end now"):
-        run_action(lambda s, a: disable_user(s, actor=a, user_id=user_id), "User disabled.")
+        run_action(
+            lambda s, a: disable_user(s, actor=a, user_id=user_id),
+            "User disabled.",
+            ticked_in="users",
+        )
     if buttons[2].button("Enable", icon=":material/check_circle:"):
-        run_action(lambda s, a: enable_user(s, actor=a, user_id=user_id), "User enabled.")
+        run_action(
+            lambda s, a: enable_user(s, actor=a, user_id=user_id),
+            "User enabled.",
+            ticked_in="users",
+        )
     if buttons[3].button("Unlock", icon=":material/lock_open:"):
-        run_action(lambda s, a: unlock_user(s, actor=a, user_id=user_id), "Account unlocked.")
+        run_action(
+            lambda s, a: unlock_user(s, actor=a, user_id=user_id),
+            "Account unlocked.",
+            ticked_in="users",
+        )
 
 
 def add_user_form(centres: dict[int, str]) -> None:
@@ -78,10 +91,12 @@ def decide_request(request_id: int) -> None:
         run_action(
             lambda s, a: approve_user_request(s, actor=a, request_id=request_id),
             "Approved: the user is added and emailed a link to set a first password.",
+            ticked_in="requests",
         )
     reason = reason_col.text_input("Reason for rejecting (the coordinator reads it)")
     if reject_col.button("Reject", icon=":material/person_off:"):
         run_action(
             lambda s, a: reject_user_request(s, actor=a, request_id=request_id, reason=reason),
             "Rejected; the coordinator sees the reason under Profile.",
+            ticked_in="requests",
         )
