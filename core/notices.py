@@ -21,6 +21,7 @@ from core.batches import refuse_unless_complete, visible_batch_ids
 from core.candidate_links import create_candidate_link
 from core.config import get_settings
 from core.db import session_scope
+from core.errors import InvalidInput
 from core.jobs import Claim, enqueue_job, finish_job, report_progress
 from core.mail import deliver_email, keep_email
 from core.models import (
@@ -29,6 +30,7 @@ from core.models import (
     Certificate,
     CertificateNotice,
     Job,
+    JobStatus,
     NoticeStatus,
     PrintBatch,
     Qualification,
@@ -45,6 +47,7 @@ PROGRESS_EVERY = 25
 def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) -> Job:
     """Queue the emails for the chosen batches; a worker sends them."""
     batch_ids = visible_batch_ids(session, actor=actor, batch_ids=batch_ids)
+    _refuse_batches_being_emailed(session, actor=actor, batch_ids=batch_ids)
     refuse_unless_complete(
         session,
         select(Certificate.id).where(Certificate.batch_id.in_(batch_ids)),
@@ -72,6 +75,26 @@ def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) ->
     )
     queue_after_commit(session, KIND, job.id)
     return job
+
+
+def _refuse_batches_being_emailed(session: Session, *, actor: Actor, batch_ids: list[int]) -> None:
+    """One emailing of a batch at a time: a second would only find every candidate
+    already told, and show a second progress bar beside the first."""
+    unfinished = session.scalars(
+        select(Job.payload).where(
+            Job.centre_id == actor.centre_id,
+            Job.kind == KIND,
+            Job.status.in_((JobStatus.PENDING, JobStatus.RUNNING)),
+        )
+    )
+    being_emailed = {batch_id for payload in unfinished for batch_id in payload["batch_ids"]}
+    busy = sorted(set(batch_ids) & being_emailed)
+    if busy:
+        names = ", ".join(map(str, busy))
+        raise InvalidInput(
+            f"Batch{'es' if len(busy) > 1 else ''} {names} {'are' if len(busy) > 1 else 'is'} "
+            "already being emailed: its progress shows under the table."
+        )
 
 
 def batch_email_status(sent: int, total: int, failed: int, unknown: int = 0) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from core import config
 from core.db import session_scope
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.jobs import dismiss_job, list_active_jobs, stale_jobs
 from core.models import AuditEvent, Centre, Job, OutboxEmail, PrintBatch, utcnow
 from core.notices import batch_email_status, email_candidates
@@ -72,6 +72,17 @@ def test_no_candidate_gets_the_same_notice_twice(db_url, batch_of_five):
     with session_scope(db_url) as session:
         assert session.scalar(select(func.count()).select_from(OutboxEmail)) == 4
     assert _status(db_url, batch_id) == "Sent 4 of 5"
+
+
+def test_a_batch_already_being_emailed_is_refused_until_that_emailing_ends(db_url, batch_of_five):
+    actor, batch_id = batch_of_five
+    with session_scope(db_url) as session:
+        email_candidates(session, actor=actor, batch_ids=[batch_id])
+    refused = pytest.raises(InvalidInput, match=f"Batch {batch_id} is already being emailed")
+    with refused, session_scope(db_url) as session:
+        email_candidates(session, actor=actor, batch_ids=[batch_id])
+    run_queued_tasks()
+    assert _email(db_url, actor, [batch_id]).status == "finished"
 
 
 def test_candidate_emails_arrive_at_a_real_smtp_server(db_url, batch_of_five, monkeypatch):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.db import session_scope
 from core.models import Centre, Certificate, PrintBatch
-from tests.apptest import by_label, signed_in_app, texts
+from tests.apptest import by_label, shown, signed_in_app, texts
 from tests.factories import make_batch, make_candidate, make_centre, make_certificate, make_user
 from tests.queue import run_queued_tasks
 
@@ -148,12 +148,16 @@ def test_ticked_certificate_opens_the_document_card(fanshaws, db_url):
     assert number in card and "DC Certificate Number" in card
 
 
-def test_email_candidates_from_the_action_list(fanshaws):
+def _email_the_first_batch(fanshaws):
     app = signed_in_app(fanshaws["user"], SCREEN)
     app.session_state["batches_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
-    by_label(app.button, "Submit").click().run()
+    return by_label(app.button, "Submit").click().run()
+
+
+def test_email_candidates_from_the_action_list(fanshaws):
+    app = _email_the_first_batch(fanshaws)
     assert "Emailing the candidates of 1 batch(es)" in texts(app)
     run_queued_tasks()
     app.run()
@@ -184,12 +188,24 @@ def test_pager_buttons_have_names_a_screen_reader_says(fanshaws):
     assert not {"‹", "›"} & labels
 
 
-def test_candidate_email_banner_is_for_the_user_who_asked_until_dismissed(fanshaws, db_url):
-    app = signed_in_app(fanshaws["user"], SCREEN)
-    app.session_state["batches_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    app.run()
-    by_label(app.selectbox, "Action for the ticked batches").set_value("Email candidates")
+def test_an_emailing_no_worker_has_started_says_it_waits_for_one(fanshaws):
+    app = _email_the_first_batch(fanshaws)
+    assert [bar.proto.text for bar in app.get("progress")] == [
+        f"Email candidates of batch {fanshaws['newest']}: queued, waiting for a worker to start it"
+    ]
+
+
+def test_emailing_a_batch_again_while_it_is_being_emailed_is_refused(fanshaws):
+    app = _email_the_first_batch(fanshaws)
     by_label(app.button, "Submit").click().run()
+    assert [shown(error.value) for error in app.error] == [
+        f"Batch {fanshaws['newest']} is already being emailed: its progress shows under the table."
+    ]
+    assert len(app.get("progress")) == 1
+
+
+def test_candidate_email_banner_is_for_the_user_who_asked_until_dismissed(fanshaws, db_url):
+    app = _email_the_first_batch(fanshaws)
     run_queued_tasks()
     app.run()
     assert [banner.value for banner in app.success if "sent" in banner.value]

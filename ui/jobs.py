@@ -22,11 +22,17 @@ def _dismiss(job_id: int) -> None:
         dismiss_job(session, actor=current_actor(), job_id=job_id)
 
 
+def _progress_text(job: JobRow) -> str:
+    if job.status == "pending":
+        return f"{job.description}: queued, waiting for a worker to start it"
+    return f"{job.description}: {job.progress} of {job.total}"
+
+
 def _draw(jobs: list[JobRow]) -> None:
     for job in jobs:
         if _is_running(job):
             done = job.progress / job.total if job.total else 0.0
-            st.progress(done, text=f"{job.description}: {job.progress} of {job.total}")
+            st.progress(done, text=_progress_text(job))
             continue
         message, dismiss = st.columns([12, 1], vertical_alignment="center")
         if job.status == "finished":
