@@ -181,6 +181,12 @@ def test_profile_password_change_needs_the_current_password(coordinator):
     assert "The current password is not right." in texts(app)
 
 
+def test_support_sends_coordinators_to_profile_for_more_users(coordinator):
+    support = texts(signed_in_app(coordinator, "screens/support.py"))
+    assert "*Additional users*" in support
+    assert "email cas@imi.example with" not in support
+
+
 def test_support_and_faq_come_from_the_content_files(coordinator):
     support = texts(signed_in_app(coordinator, "screens/support.py"))
     assert "cas@imi.example" in support

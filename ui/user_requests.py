@@ -17,9 +17,11 @@ from ui.services import current_actor, db
 def _ask() -> None:
     with st.form("profile_request_user_form", clear_on_submit=True):
         first_col, surname_col, email_col = st.columns(3)
-        first_name = first_col.text_input("Forename", max_chars=100, key="request_first_name")
-        surname = surname_col.text_input("Family name", max_chars=100, key="request_surname")
-        email = email_col.text_input("Email of the new user", max_chars=254, key="request_email")
+        first_name = first_col.text_input(
+            "New user's first name", max_chars=100, key="request_first_name"
+        )
+        surname = surname_col.text_input("New user's surname", max_chars=100, key="request_surname")
+        email = email_col.text_input("New user's email", max_chars=254, key="request_email")
         if st.form_submit_button("Ask for this user", icon=":material/person_add:"):
             try:
                 with db() as session:
