@@ -62,8 +62,14 @@ with db() as session:
         session, actor=current_actor(), filters=filters, page=page, per_page=per_page
     )
 pager("outbox", result)
-chosen = paged_table(
+if not result.rows:
+    st.info(
+        "No emails match these filters."
+        if filters != OutboxFilters()
+        else "No emails yet: set-password links, candidate notices and order updates show "
+        "here as soon as they are queued."
+    )
+elif chosen := paged_table(
     "outbox", result, outbox_frame(result.rows), version=hash(filters), multi=False
-)
-if chosen:
+):
     show_email(chosen[0])

@@ -72,6 +72,13 @@ def _disable_the_ticked_coordinator(people):
     return app
 
 
+def test_an_empty_outbox_says_so_and_so_does_a_filter_matching_nothing(people):
+    app = signed_in_app(people["staff"], "screens/staff_outbox.py")
+    assert [info.value[:13] for info in app.info] == ["No emails yet"]
+    by_label(app.text_input, "To").set_value("nobody@").run()
+    assert [info.value for info in app.info] == ["No emails match these filters."]
+
+
 def test_staff_disable_a_ticked_user(db_url, people):
     app = _disable_the_ticked_coordinator(people)
     assert "User disabled." in texts(app)
