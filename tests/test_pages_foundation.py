@@ -118,6 +118,14 @@ def test_staff_sign_in_to_the_staff_home_with_their_cards(staff):
     assert shown_cards == [card.title for card in home_cards(Role.STAFF)]
 
 
+def test_staff_home_cards_speak_of_every_centre_not_your_candidates(staff):
+    shown = texts(signed_in_app(staff))
+    assert "Every centre's print batches" in shown
+    assert "Every centre's orders" in shown
+    assert "Send emails to your candidates" not in shown
+    assert "payment orders that you have made" not in shown
+
+
 def test_no_page_file_is_left_out_of_navigation():
     listed = {Path(screen.path).name for screen in SIGNED_IN + SIGNED_OUT + PUBLIC}
     on_disk = {path.name for path in Path("screens").glob("*.py")}

@@ -13,13 +13,14 @@ CARDS_PER_ROW = 3
 
 def home_page(title: str, help_text: str) -> None:
     page_title(title, help_text)
-    cards = home_cards(current_actor().role)
+    role = current_actor().role
+    cards = home_cards(role)
     for start in range(0, len(cards), CARDS_PER_ROW):
         row = cards[start : start + CARDS_PER_ROW]
         for column, screen in zip(st.columns(CARDS_PER_ROW), row, strict=False):
             with column.container(border=True, height=210):
                 st.subheader(f":material/{screen.icon}: {screen.title}", anchor=False)
-                st.write(screen.help)
+                st.write(screen.help_for(role))
                 st.page_link(
                     screen.path, label=screen.card.upper(), icon=":material/arrow_forward:"
                 )

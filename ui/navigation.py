@@ -31,6 +31,10 @@ class Screen:
     section: str = ""  # "" is the menu's top row; other sections are drop-downs
     help: str = ""  # what the screen is for, on its home card
     card: str = ""  # the home card's button; no card without one
+    staff_help: str = ""  # the card's text on the staff home, where it differs
+
+    def help_for(self, role: str) -> str:
+        return self.staff_help if self.staff_help and role == Role.STAFF else self.help
 
     @property
     def path(self) -> str:
@@ -78,6 +82,8 @@ PRINT_BATCHES = Screen(
     help="Send emails to your candidates to inform them that new qualification documents "
     "are available.",
     card="View print batches",
+    staff_help="Every centre's print batches as the centres see them; tick one to move it "
+    "through production.",
 )
 ORDERS = Screen(
     "orders",
@@ -85,6 +91,7 @@ ORDERS = Screen(
     "receipt_long",
     help="View any payment orders that you have made on the website.",
     card="View your orders",
+    staff_help="Every centre's orders, with their payment, delivery and status history.",
 )
 PROFILE = Screen(
     "profile",
@@ -107,6 +114,7 @@ SEARCH = Screen(
     "search",
     help="Search tool to find users and their qualification documents.",
     card="Search certificate records",
+    staff_help="Find any centre's certificates by number, candidate, name or date of birth.",
 )
 SUPPORT = Screen(
     "support",
