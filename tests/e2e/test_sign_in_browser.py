@@ -135,7 +135,7 @@ def test_text_from_the_address_or_a_name_is_never_drawn_as_a_link_or_an_image(
     screenshot(page, "32-markup-in-address")
 
     page.goto(f"{live_server}/profile")
-    page.get_by_label("First name").fill(NAME)
+    page.get_by_label("First name", exact=True).fill(NAME)
     page.locator(".st-key-profile_save_details button").click()
     expect(page.get_by_text("Personal details saved").first).to_be_visible()
     page.get_by_role("link", name="Home").first.click()
