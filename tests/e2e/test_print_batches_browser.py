@@ -81,6 +81,7 @@ def test_reset_clears_the_filter_boxes_and_the_table(
     choose(page, "Status", "PRINTING")
     _expect_found(page, _found(live_database, status="PRINTING"))
     page.get_by_role("button", name="Reset").click()
+    wait_until_idle(page)  # a click during Reset's run sends the boxes' old values back
     page.get_by_role("button", name="Refresh").click()
     _expect_found(page, "Found total 40 records")
 
