@@ -11,12 +11,11 @@ the page and can swallow a click on Sign in.
 
 from __future__ import annotations
 
-import datetime
+import json
 import logging
 import time
 
 import streamlit as st
-import streamlit_authenticator as stauth
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -32,7 +31,6 @@ from ui.services import SESSION_ENDED, checked_now, db
 
 log = logging.getLogger(__name__)
 _PENDING_COOKIE = "auth_pending_cookie"
-_COOKIE_WRITER = "auth_cookie_writer"
 DATABASE_UNREACHABLE = (
     "The portal cannot reach its database just now, so nobody can sign in. Please try "
     "again in a minute."
@@ -99,29 +97,19 @@ def sign_in_gate() -> bool:
 
 
 def _write_pending_cookie() -> None:
-    """Write the sign-in cookie, run after run, until the browser confirms it (the
-    cookie manager is a component: its first answer comes one rerun later)."""
-    token = st.session_state.get(_PENDING_COOKIE)
-    if token is None:
+    """Write the sign-in cookie once, by a script in the page. A cookie component
+    answered with a rerun of the page it was drawn on (Home), which under load took the
+    user back from a page they had clicked meanwhile; a script answers nothing."""
+    pending = st.session_state.pop(_PENDING_COOKIE, None)
+    if pending is None:
         return
-    if st.session_state.get(_COOKIE_WRITER) is True:
-        del st.session_state[_PENDING_COOKIE]
-        return
-    settings = get_settings()
-    authenticator = stauth.Authenticate(
-        {"usernames": {}},
-        settings.cookie_name,
-        settings.secret_key,
-        settings.cookie_expiry_days,
-        auto_hash=False,
-    )
-    authenticator.cookie_controller.cookie_model.cookie_manager.set(
-        settings.cookie_name,
-        token,
-        key=_COOKIE_WRITER,
-        expires_at=datetime.datetime.now() + datetime.timedelta(days=settings.cookie_expiry_days),
-        secure=settings.secure_cookies or None,
-    )
+    token, signed_in_at = pending
+    cookie = auth.cookie_header_value(token, signed_in_at=signed_in_at)
+    with st.container(key="sign_in_cookie"):
+        st.html(
+            f"<script>document.cookie = {json.dumps(cookie)};</script>",
+            unsafe_allow_javascript=True,
+        )
 
 
 def sign_in_form() -> None:
@@ -142,7 +130,8 @@ def sign_in_form() -> None:
         return
     signed_in_at = time.time()
     _mark_signed_in(user.email, signed_in_at)
-    st.session_state[_PENDING_COOKIE] = auth.cookie_token(user.email, signed_in_at=signed_in_at)
+    token = auth.cookie_token(user.email, signed_in_at=signed_in_at)
+    st.session_state[_PENDING_COOKIE] = (token, signed_in_at)
     st.rerun()
 
 

@@ -30,8 +30,8 @@ def as_text(value: str) -> str:
 
 _STYLE = """
 <style>
-/* The cookie manager is an invisible component; do not let its frame take space. */
-div[data-testid="stElementContainer"]:has(iframe[title*="cookie_manager"]) {display: none;}
+/* The script that writes the sign-in cookie shows nothing; let it take no space. */
+.st-key-sign_in_cookie {display: none;}
 div.block-container {padding-top: 3.5rem;}
 /* On a phone the menu folds behind a button: say what it is, on screen and aloud. */
 [data-testid="stExpandSidebarButton"] {width: auto; gap: 0.25rem; padding: 0 0.5rem;}
