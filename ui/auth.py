@@ -2,11 +2,11 @@
 
 core.auth judges every password (lockout counted atomically, the same time for every
 address) and decides whether a sign-in still holds. The cookie keeps
-streamlit-authenticator's format and is written by its cookie manager, but is read from
-the request (st.context.cookies) and verified here: the package's own login widget judges
-passwords in this process before an attempt can be counted, runs bcrypt only for known
-addresses, and mounts its cookie component on the sign-in page, whose first answer reruns
-the page and can swallow a click on Sign in.
+streamlit-authenticator's format; it is written by a script in the page, read from the
+request (st.context.cookies) and verified here. The package itself is not used: its login
+widget judges passwords in this process before an attempt can be counted and runs bcrypt
+only for known addresses, and its cookie component answers with a rerun of the page it is
+drawn on, which can swallow a click on Sign in or on the menu.
 """
 
 from __future__ import annotations
