@@ -451,7 +451,7 @@ def percentile(values: list[float], share: float) -> float:
 
 # The app as .streamlit/config.toml ships it (both settings below off), against
 # Streamlit's own defaults for the two settings the profile of a loaded process blamed
-# (see the README's Load section):
+# (see docs/benchmarks.md, Load):
 # runner.postScriptGC runs gc.collect(2) after every script run of every session, and
 # server.fileWatcherType makes every session re-resolve the path of every imported
 # module (thousands: pandas, sqlalchemy, pyarrow) after every run.

@@ -1,7 +1,7 @@
 """Certificate PDFs for exports: digital copies that must not be printed.
 
 The layout comes from data/certificate/template.toml (artwork, logo, positions, fonts),
-not from code. Speed decides the shape (measurements in the README): a new fpdf2
+not from code. Speed decides the shape (measurements in docs/benchmarks.md): a new fpdf2
 document with an embedded TTF font costs about 30 ms, a page of a many-page document
 about 0.5 ms. So a chunk of certificates is drawn as the pages of one document, which
 fpdf2 encrypts (AES-128, an owner password, permissions that refuse printing and

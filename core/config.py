@@ -1,7 +1,7 @@
 """Settings: environment first, then `.streamlit/secrets.toml`, then the defaults below.
 
 Every setting is a field of `Settings` (pydantic-settings) with its default and a line
-of help; the README lists them all (a test checks it). Values are validated when the
+of help; docs/configuration.md lists them all (a test checks it). Values are validated when the
 settings are built, so a typo stops the app at start instead of running it half-set.
 """
 

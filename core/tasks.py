@@ -1,5 +1,5 @@
 """The task engine: Huey, run by its own consumer process (`make run` starts one beside
-the app; at scale, as many as needed, see README). The app only queues work.
+the app; at scale, as many as needed, see docs/scale.md). The app only queues work.
 
 Huey's storage follows the settings: a SQLite file beside the app's SQLite database, a
 `huey` schema in the app's PostgreSQL database, or Redis when QUEUE_URL says so. Each kind

@@ -1,4 +1,4 @@
-"""Settings: defaults, the environment, production refusals, and the README lists them."""
+"""Settings: defaults, the environment, production refusals, and the docs list them."""
 
 import secrets
 from pathlib import Path
@@ -77,7 +77,7 @@ def test_https_public_url_marks_the_cookie_secure():
     assert not load_settings({"PUBLIC_URL": "http://localhost:8501"}).secure_cookies
 
 
-def test_every_setting_is_documented_in_the_readme():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+def test_every_setting_is_documented_in_the_configuration_page():
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
     missing = [name for name in setting_help() if f"`{name}`" not in readme]
     assert missing == []
