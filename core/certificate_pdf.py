@@ -311,7 +311,9 @@ class _EncryptedChunk:
             body.append(serialized)
             position += len(serialized)
         objects = b"".join(body)
-        return objects + self._xref(numbers, offsets, position, hashlib.md5(objects).hexdigest())
+        # The trailer's /ID, an identifier the PDF format defines as an MD5: not a secret.
+        file_id = hashlib.md5(objects, usedforsecurity=False).hexdigest()
+        return objects + self._xref(numbers, offsets, position, file_id)
 
     def reached(self, page_id: int) -> set[int]:
         """The objects a page refers to, directly or not (never up to the page tree)."""

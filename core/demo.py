@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from core.auth import hash_password
 from core.models import (
     Address,
+    Base,
     BatchStatus,
     Candidate,
     Centre,
@@ -526,9 +527,8 @@ def _advance_sequences(connection: Connection) -> None:
         "print_batches",
         "certificates",
     ):
+        highest = connection.scalar(select(func.max(Base.metadata.tables[table].c.id))) or 0
         connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            )
+            text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :next, false)"),
+            {"table": table, "next": highest + 1},
         )
