@@ -5,9 +5,10 @@ additional user, which staff approve or reject."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -136,7 +137,9 @@ def add_user(session: Session, *, actor: Actor, centre_id: int, new: NewUser) ->
     return user
 
 
-def _change(session: Session, actor: Actor, user: User, action: str, change) -> User:
+def _change(
+    session: Session, actor: Actor, user: User, action: str, change: Callable[[User], object]
+) -> User:
     """Apply `change` to another user's account, audited with before and after."""
     if user.id == actor.user_id:
         raise InvalidInput("You cannot change your own account here; ask another member of staff.")
@@ -212,7 +215,7 @@ def _users_query(centre_id: int | None, search: str) -> Select:
     return query
 
 
-def _user_row(row) -> UserRow:
+def _user_row(row: Row) -> UserRow:
     user = row[0]
     return UserRow(
         id=user.id,
@@ -239,7 +242,9 @@ def list_users(
     return paginate(session, query, page=page, per_page=per_page, to_row=_user_row)
 
 
-def request_user(session: Session, *, actor: Actor, first_name: str, surname: str, email: str):
+def request_user(
+    session: Session, *, actor: Actor, first_name: str, surname: str, email: str
+) -> UserRequest:
     """A centre coordinator asks the awarding body for an additional user."""
     if actor.role != Role.COORDINATOR or actor.centre_id is None:
         raise PermissionDenied("Only a centre coordinator can ask for an additional user.")
@@ -315,7 +320,13 @@ def _pending(session: Session, request_id: int) -> UserRequest:
     return request
 
 
-def _decide(session: Session, actor: Actor, request: UserRequest, status, reason: str) -> None:
+def _decide(
+    session: Session,
+    actor: Actor,
+    request: UserRequest,
+    status: UserRequestStatus,
+    reason: str,
+) -> None:
     request.status, request.reason = status, reason
     request.decided_by_id, request.decided_at = actor.user_id, utcnow()
     record_event(

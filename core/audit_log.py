@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.centres import matching_centre
@@ -50,7 +50,7 @@ def _detail(detail: dict | None) -> str:
     return json.dumps(detail, ensure_ascii=False, default=str)
 
 
-def _audit_row(row) -> AuditRow:
+def _audit_row(row: Row) -> AuditRow:
     event, email, centre = row
     return AuditRow(
         id=event.id,
@@ -63,7 +63,7 @@ def _audit_row(row) -> AuditRow:
     )
 
 
-def _by_user(query, text: str):
+def _by_user(query: Select, text: str) -> Select:
     pattern = like_prefix(text)
     if pattern is None:
         return query

@@ -16,10 +16,11 @@ import time
 from dataclasses import dataclass
 from email.utils import format_datetime
 from functools import lru_cache
+from typing import TypeGuard, cast
 
 import bcrypt
 import jwt
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -88,7 +89,9 @@ class _Attempt:
     locked_now: bool
 
 
-def _charge_attempt(session: Session, *, which, settings: Settings) -> _Attempt | None:
+def _charge_attempt(
+    session: Session, *, which: ColumnElement[bool], settings: Settings
+) -> _Attempt | None:
     """Count one password attempt against a usable, unlocked account, locking it when the
     count reaches the limit: one UPDATE, so parallel attempts each see the others'.
     None when the account is unknown, disabled, without a password, or locked."""
@@ -116,7 +119,7 @@ def _charge_attempt(session: Session, *, which, settings: Settings) -> _Attempt 
     return _Attempt(row.id, row.password_hash, row.locked_until is not None)
 
 
-def _judge(which, password: str, settings: Settings) -> _Attempt | None:
+def _judge(which: ColumnElement[bool], password: str, settings: Settings) -> _Attempt | None:
     """Charge an attempt, then judge the password outside any transaction; the attempt
     if the password was right (its count is then cleared), else None."""
     with session_scope() as session:
@@ -145,7 +148,7 @@ def sign_in(*, email: str, password: str, settings: Settings | None = None) -> U
         raise InvalidInput(SIGN_IN_FAILED)
     with session_scope() as session:
         record_event(session, action="sign_in", user_id=attempt.user_id)
-        return session.get(User, attempt.user_id)
+        return session.get_one(User, attempt.user_id)
 
 
 def _epoch(moment: dt.datetime) -> float:
@@ -208,7 +211,7 @@ def cookie_header_value(
     return "; ".join(parts)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -275,20 +278,20 @@ def change_password(*, user_id: int, current: str, new: str, confirm: str) -> No
     at the limit the account locks and its sessions end (AccountLocked)."""
     settings = get_settings()
     with session_scope() as session:
-        user = session.get(User, user_id)
+        user = session.get_one(User, user_id)
         check_new_password(new, confirm, user=user, settings=settings)
     attempt = _judge(User.id == user_id, current or "", settings)
     if attempt is None:
         _refuse_current_password(user_id, settings)
     new_hash = hash_password(new)
     with session_scope() as session:
-        _set_password(session, session.get(User, user_id), new_hash)
+        _set_password(session, session.get_one(User, user_id), new_hash)
         record_event(session, action="password_changed", user_id=user_id)
 
 
 def _refuse_current_password(user_id: int, settings: Settings) -> None:
     with session_scope() as session:
-        locked = is_locked(session.get(User, user_id))
+        locked = is_locked(session.get_one(User, user_id))
         if locked:
             end_sessions(session, user_id=user_id, action="signed_out_by_lockout")
     if locked:
@@ -313,10 +316,13 @@ def _end_reset_links(session: Session, user_id: int) -> None:
 
 def _recent_reset_requests(session: Session, user_id: int) -> int:
     since = utcnow() - dt.timedelta(hours=1)
-    return session.scalar(
-        select(func.count())
-        .select_from(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.created_at >= since)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(PasswordResetToken)
+            .where(PasswordResetToken.user_id == user_id, PasswordResetToken.created_at >= since)
+        )
+        or 0
     )
 
 
@@ -405,11 +411,12 @@ def reset_password(*, token: str, new: str, confirm: str) -> User:
         check_new_password(new, confirm, user=user)
     new_hash = hash_password(new)
     with session_scope() as session:
-        claimed = session.execute(
-            update(PasswordResetToken).where(usable).values(used_at=utcnow())
+        claimed = cast(
+            CursorResult,
+            session.execute(update(PasswordResetToken).where(usable).values(used_at=utcnow())),
         ).rowcount
         user = session.get(User, user_id)
-        if not claimed or not user.is_active:
+        if not claimed or user is None or not user.is_active:
             raise InvalidInput(LINK_NOT_USABLE)
         _set_password(session, user, new_hash)
         record_event(session, action="password_reset", user_id=user.id)

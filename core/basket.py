@@ -168,9 +168,9 @@ def add_to_basket(
     if form.refused:
         raise InvalidInput(form.refused)
     _check_quantity(quantity)
-    centre_id = session.scalar(
+    centre_id = session.scalars(
         select(Certificate.centre_id).where(Certificate.id == form.certificate_id)
-    )
+    ).one()
     basket = _basket_for_centre(session, actor, centre_id)
     line = BasketLine(
         basket_id=basket.id,
@@ -234,15 +234,15 @@ def _own_lines(session: Session, actor: Actor, line_ids: list[int]) -> Basket:
         if basket
         else []
     )
-    if not set(line_ids) <= owned:
+    if basket is None or not set(line_ids) <= owned:
         raise NotFound("That item is not in your basket.")
     return basket
 
 
 def remove_basket_lines(session: Session, *, actor: Actor, line_ids: list[int]) -> int:
-    basket = _own_lines(session, actor, line_ids)
     if not line_ids:
         return 0
+    basket = _own_lines(session, actor, line_ids)
     session.execute(delete(BasketLine).where(BasketLine.id.in_(line_ids)))
     basket.token = new_token()
     record_event(session, action="basket_lines_removed", user_id=actor.user_id, lines=len(line_ids))

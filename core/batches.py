@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
+from sqlalchemy import ColumnElement, CursorResult, Row, Select, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -144,7 +145,7 @@ def _batches_query(actor: Actor) -> Select:
     )
 
 
-def _to_batch_row(row, centres: dict[int, tuple[str, str]]) -> BatchRow:
+def _to_batch_row(row: Row, centres: dict[int, tuple[str, str]]) -> BatchRow:
     (
         batch_id,
         status,
@@ -184,7 +185,7 @@ def _centres(session: Session, centre_ids: set[int] | None = None) -> dict[int, 
     return {centre_id: (number, name) for centre_id, number, name in session.execute(query)}
 
 
-def _with_centres(session: Session, rows: list) -> list[BatchRow]:
+def _with_centres(session: Session, rows: list[Row]) -> list[BatchRow]:
     centres = _centres(session, {row.centre_id for row in rows})
     return [_to_batch_row(row, centres) for row in rows]
 
@@ -231,7 +232,8 @@ def list_batches(
     filters.check()
     query = _newest_first(_filtered(_batches_query(actor), filters))
     found = paginate(session, query, page=page, per_page=per_page, to_row=lambda row: row)
-    return replace(found, rows=_with_centres(session, found.rows))
+    rows = _with_centres(session, found.rows)
+    return Page(rows=rows, total=found.total, page=found.page, per_page=found.per_page)
 
 
 def _csv_cells(row: BatchRow) -> Iterable[object]:
@@ -297,15 +299,15 @@ def count_batches_by_centre(
         ),
         filters,
     )
-    counted = counted.group_by(PrintBatch.centre_id).subquery()
+    counts = counted.group_by(PrintBatch.centre_id).subquery()
     query = (
         select(
             Centre.number,
             Centre.name,
-            *(counted.c[status] for status in statuses),
-            counted.c.total,
+            *(counts.c[status] for status in statuses),
+            counts.c.total,
         )
-        .join(counted, counted.c.centre_id == Centre.id)
+        .join(counts, counts.c.centre_id == Centre.id)
         .order_by(Centre.name, Centre.id)
     )
     return paginate(
@@ -392,11 +394,14 @@ def set_batch_status(
     before = {"status": batch.status, "reason": batch.failure_reason}
     reason = _check_transition(batch.status, status, reason)
     finished = utcnow() if status in (BatchStatus.COMPLETE, BatchStatus.FAILED) else None
-    changed = session.execute(
-        update(PrintBatch)
-        .where(PrintBatch.id == batch_id, PrintBatch.status == before["status"])
-        .values(status=status, failure_reason=reason, finished_at=finished)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        CursorResult,
+        session.execute(
+            update(PrintBatch)
+            .where(PrintBatch.id == batch_id, PrintBatch.status == before["status"])
+            .values(status=status, failure_reason=reason, finished_at=finished)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if not changed:
         raise InvalidInput("Someone changed this batch's status a moment ago. Look again.")

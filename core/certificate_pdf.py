@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from string import Formatter
-from typing import Protocol
+from typing import Any, Protocol
 
 import segno
 from fpdf import FPDF
@@ -126,7 +126,7 @@ class CertificateRenderer:
         ]
         return [self.sealer.seal(file) for file in files] if self.sealer else files
 
-    def _document(self) -> FPDF:
+    def _document(self) -> _ChunkDocument:
         document = _ChunkDocument(orientation="L", format="A4")
         document.set_encryption(
             self.owner_password,
@@ -198,7 +198,7 @@ class _ChunkDocument(FPDF):
     """A chunk's fpdf2 document with an identifier of its own (fpdf2's default is made
     from the creation time alone, and the encryption key is derived from it)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.permanent_id = secrets.token_hex(16).upper()
 
@@ -207,7 +207,9 @@ class _ChunkDocument(FPDF):
 
     def encrypted_string(self, text: str, object_id: int) -> bytes:
         """A string as it is written inside object `object_id` of this document."""
-        return self._security_handler.encrypt_string(text, object_id).encode()
+        handler = self._security_handler
+        assert handler is not None, "set_encryption comes first (CertificateRenderer._document)"
+        return handler.encrypt_string(text, object_id).encode()
 
 
 class _EncryptedChunk:
@@ -239,7 +241,9 @@ class _EncryptedChunk:
         self.header = buffer[: starts[0][1]]
         self.document = document
         self.page_ids = [page.id for page in document.pages.values()]
-        self.root_id = document.pages[1].parent.id
+        root = document.pages[1].parent
+        assert root is not None, "fpdf2 gives every page its parent when it writes the document"
+        self.root_id = root.id
         self.catalog_id, self.info_id, self.encryption_id = (
             next(obj.id for obj in producer.pdf_objs if isinstance(obj, kind))
             for kind in (PDFCatalog, PDFInfo, EncryptionDictionary)
@@ -311,7 +315,9 @@ class _EncryptedChunk:
             body.append(serialized)
             position += len(serialized)
         objects = b"".join(body)
-        return objects + self._xref(numbers, offsets, position, hashlib.md5(objects).hexdigest())
+        # The trailer's /ID, an identifier the PDF format defines as an MD5: not a secret.
+        file_id = hashlib.md5(objects, usedforsecurity=False).hexdigest()
+        return objects + self._xref(numbers, offsets, position, file_id)
 
     def reached(self, page_id: int) -> set[int]:
         """The objects a page refers to, directly or not (never up to the page tree)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -62,7 +64,7 @@ def certificate_rows_query() -> Select:
     )
 
 
-def to_certificate_row(row) -> CertificateRow:
+def to_certificate_row(row: Sequence[Any]) -> CertificateRow:
     return CertificateRow(*row)
 
 

@@ -167,7 +167,7 @@ def _order_addresses(
     """Centre Credits: the centre's addresses on file, whatever was typed; card: typed."""
     if checkout.payment_method != PaymentMethod.CREDITS:
         return address_row(checkout.billing), address_row(checkout.delivery)
-    centre = session.get(Centre, centre_id)
+    centre = session.get_one(Centre, centre_id)
     if centre.billing_address is None or centre.delivery_address is None:
         raise InvalidInput(
             "Your centre has no billing or delivery address on file: pay by card, or ask "
@@ -209,7 +209,7 @@ def _centre_of(session: Session, actor: Actor, rows: list[BasketRow]) -> int:
 def _payment_request(order: Order, checkout: Checkout, email: str) -> PaymentRequest:
     return PaymentRequest(
         order_id=order.id,
-        token=order.checkout_token,
+        token=order.checkout_token or "",
         amount_pence=order.total_pence,
         description=f"Digital Certificates order {order.id}",
         email=email,
@@ -348,7 +348,8 @@ def settle_card_payment(
     else:
         _release(session, order, OrderStatus.PAYMENT_DECLINED, answer.detail, actor.user_id)
         basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
-        basket.token = new_token()
+        if basket is not None:
+            basket.token = new_token()
     return order
 
 

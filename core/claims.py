@@ -23,12 +23,27 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Row,
+    Select,
+    SQLColumnExpression,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -237,7 +252,7 @@ def _imports_query() -> Select:
     )
 
 
-def _to_import(row, with_problems: bool = False) -> ClaimImport:
+def _to_import(row: Row, with_problems: bool = False) -> ClaimImport:
     job, email = row
     payload = job.payload or {}
     problems = payload.get("problems", []) if with_problems else []
@@ -397,7 +412,7 @@ def _header_positions(header: list[str], log: ProblemLog) -> dict[str, int] | No
     return {name: positions[name] for name in COLUMNS}
 
 
-def _text_lines(stored: BinaryIO, log: ProblemLog) -> Iterator[str]:
+def _text_lines(stored: IO[bytes], log: ProblemLog) -> Iterator[str]:
     """The file's lines as text; at the first line that is not UTF-8 a problem is logged
     and reading stops."""
     for number, raw in enumerate(stored, start=1):
@@ -413,7 +428,7 @@ def _text_lines(stored: BinaryIO, log: ProblemLog) -> Iterator[str]:
         yield line.removeprefix("\ufeff") if number == 1 else line
 
 
-def _rows(stored: BinaryIO, log: ProblemLog) -> Iterator[tuple[int, list[str]]]:
+def _rows(stored: IO[bytes], log: ProblemLog) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of every non-empty row, the header first; a file that is not UTF-8
     text or not CSV stops with a problem logged."""
     reader = csv.reader(_text_lines(stored, log), strict=True)
@@ -487,12 +502,14 @@ def _insert_staged(job_id: int, rows: list[dict]) -> None:
 # Checks the database makes -----------------------------------------------------------------
 
 
-def _first_lines(job_id: int, column) -> Select:
+def _first_lines(job_id: int, column: SQLColumnExpression[Any]) -> Select:
     """The first line holding each value of `column` in the file."""
     return select(func.min(ClaimRow.line)).where(ClaimRow.job_id == job_id).group_by(column)
 
 
-def _lines_of(session: Session, job_id: int, column, values: Select) -> list:
+def _lines_of(
+    session: Session, job_id: int, column: SQLColumnExpression[Any], values: Select
+) -> Sequence[Row]:
     """The rows whose `column` is among `values` (few: only those found wrong), by value
     then line."""
     return session.execute(
@@ -537,7 +554,7 @@ def _candidates_named_twice(session: Session, job_id: int, log: ProblemLog) -> N
             log.add(line, "candidate_number", message)
 
 
-def _differs(row, person) -> object:
+def _differs(row: type[ClaimRow], person: type[Candidate]) -> ColumnElement[bool]:
     return or_(
         row.first_name != person.first_name,
         row.surname != person.surname,
@@ -580,7 +597,7 @@ def _clashes_with_database(session: Session, job_id: int, log: ProblemLog) -> No
         log.add(line, "kind", f"differs from the qualification's kind on file ({kind})")
 
 
-def _same_certificate() -> object:
+def _same_certificate() -> ColumnElement[bool]:
     """The staged row says what the certificate of that number already says."""
     return and_(
         Certificate.centre_id == ClaimRow.centre_id,
@@ -598,11 +615,14 @@ def _skip_already_imported(session: Session, job_id: int) -> int:
         .join(Qualification, Qualification.id == Certificate.qualification_id)
         .where(Certificate.number == ClaimRow.certificate_number, _same_certificate())
     )
-    return session.execute(
-        update(ClaimRow)
-        .where(ClaimRow.job_id == job_id, exists(already))
-        .values(skipped=True)
-        .execution_options(synchronize_session=False)
+    return cast(
+        CursorResult,
+        session.execute(
+            update(ClaimRow)
+            .where(ClaimRow.job_id == job_id, exists(already))
+            .values(skipped=True)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
 
 
@@ -646,7 +666,7 @@ def _create_candidates(session: Session, job_id: int) -> int:
         ~exists().where(Candidate.candidate_number == ClaimRow.candidate_number),
     )
     # rowcount of INSERT ... SELECT is -1 through psycopg here: count first.
-    count = session.scalar(select(func.count()).select_from(new.subquery()))
+    count = session.scalar(select(func.count()).select_from(new.subquery())) or 0
     session.execute(insert(Candidate.__table__).from_select(columns, new))
     return count
 
@@ -711,7 +731,7 @@ def _create_certificates(session: Session, job_id: int) -> None:
                 ClaimRow.issue_date,
                 ClaimRow.expiry_date,
                 ClaimRow.description,
-                False,
+                false(),
                 ClaimRow.candidate_number,
                 ClaimRow.first_name_key,
                 ClaimRow.surname_key,
@@ -750,9 +770,12 @@ class _Created:
 def _create_everything(job_id: int, rows: int, sha256: str) -> _Created:
     started = time.perf_counter()
     with session_scope() as session:
-        job = session.get(Job, job_id)
-        skipped = session.scalar(
-            select(func.count()).where(ClaimRow.job_id == job_id, ClaimRow.skipped.is_(True))
+        job = session.get_one(Job, job_id)
+        skipped = (
+            session.scalar(
+                select(func.count()).where(ClaimRow.job_id == job_id, ClaimRow.skipped.is_(True))
+            )
+            or 0
         )
         qualifications = _create_qualifications(session, job_id)
         candidates = _create_candidates(session, job_id)
@@ -797,7 +820,7 @@ def _summary(created: _Created) -> str:
 
 def _refuse(claim: Claim, job_id: int, log: ProblemLog) -> None:
     with session_scope() as session:
-        job = session.get(Job, job_id)
+        job = session.get_one(Job, job_id)
         record_event(
             session,
             action="claims_import_refused",
@@ -822,7 +845,7 @@ def _refuse(claim: Claim, job_id: int, log: ProblemLog) -> None:
 def import_claims(claim: Claim) -> None:
     """The worker's part: check, stage, create (or refuse), then tidy up."""
     with session_scope() as session:
-        stored_name = session.get(Job, claim.job_id).payload["stored_name"]
+        stored_name = session.get_one(Job, claim.job_id).payload["stored_name"]
     _clear_staging(claim.job_id)  # a retried attempt starts again
     rows, sha256 = _file_facts(stored_name)
     report_total(claim, rows)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text
 
 from core.auth import hash_password
 from core.models import (
     Address,
+    Base,
     BatchStatus,
     Candidate,
     Centre,
@@ -249,7 +251,7 @@ def _chunks(rows: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
         yield chunk
 
 
-def _insert(connection: Connection, model: type, rows) -> None:
+def _insert(connection: Connection, model: type[Base], rows: Iterable[dict]) -> None:
     for chunk in _chunks(iter(rows)):
         connection.execute(model.__table__.insert(), chunk)
 
@@ -274,7 +276,8 @@ def _centre_rows(count: int) -> list[tuple[str, str, str, str, str, str]]:
 
 def _seed_reference_data(connection: Connection, size: DemoSize) -> list[int]:
     centres = _centre_rows(max(size.centres, len(CENTRES)))
-    addresses, centre_rows = [], []
+    addresses: list[dict] = []
+    centre_rows: list[dict[str, Any]] = []
     for index, (number, name, line1, town, postcode, slug) in enumerate(centres, start=1):
         addresses.append(
             dict(
@@ -326,7 +329,7 @@ def _seed_reference_data(connection: Connection, size: DemoSize) -> list[int]:
 def _seed_users(connection: Connection) -> list[int]:
     """The four demo logins, plus staff operators (no password) named as in the guide."""
     password = hash_password(DEMO_PASSWORD)
-    people = [
+    people: list[tuple[int, str, str, str, Role, int | None, str | None]] = [
         (1, "coordinator@fanshaws.example", "John", "McNabhan", Role.COORDINATOR, 1, password),
         (2, "user@fanshaws.example", "Delia", "Buchanan", Role.CENTRE_USER, 1, password),
         (3, "coordinator@northgate.example", "Aoife", "O'Brien", Role.COORDINATOR, 2, password),
@@ -526,9 +529,8 @@ def _advance_sequences(connection: Connection) -> None:
         "print_batches",
         "certificates",
     ):
+        highest = connection.scalar(select(func.max(Base.metadata.tables[table].c.id))) or 0
         connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            )
+            text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :next, false)"),
+            {"table": table, "next": highest + 1},
         )

@@ -9,11 +9,11 @@ import datetime as dt
 import re
 import secrets
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from huey import crontab
-from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Row, Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -237,7 +237,8 @@ def request_export(
 
 
 def _shown_status(job: Job, now: dt.datetime) -> str:
-    if job.status == JobStatus.FINISHED and job.finished_at + KEEP_FOR <= now:
+    finished_at = job.finished_at
+    if job.status == JobStatus.FINISHED and finished_at and finished_at + KEEP_FOR <= now:
         return "Expired"
     if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
         return "Pending"
@@ -252,8 +253,8 @@ def _exports_query(actor: Actor) -> Select:
     )
 
 
-def _to_row(now: dt.datetime):
-    def to_row(row) -> ExportRow:
+def _to_row(now: dt.datetime) -> Callable[[Row], ExportRow]:
+    def to_row(row: Row) -> ExportRow:
         job, first_name, surname = row
         return ExportRow(
             id=job.id,
@@ -309,7 +310,10 @@ def find_download(
     export = get_export(session, actor=actor, export_id=export_id, now=now)
     if not export.can_download:
         raise NotFound(f"This export is {export.status.lower()}: there is nothing to download.")
-    return Download(export.file_name, session.get(Job, export_id).result_path)
+    stored_as = session.get_one(Job, export_id).result_path
+    if stored_as is None:
+        raise NotFound("This export's file is missing: export the certificates again.")
+    return Download(export.file_name, stored_as)
 
 
 def read_download(download: Download) -> bytes:
@@ -387,7 +391,7 @@ def _chunks(job_id: int) -> Iterator[list[CertificateContent]]:
         yield [_content(row) for row in rows]
 
 
-def _content(row) -> CertificateContent:
+def _content(row: Row) -> CertificateContent:
     return CertificateContent(
         number=row.number,
         full_name=f"{row.first_name} {row.surname}",
@@ -452,7 +456,7 @@ def make_export(claim: Claim) -> None:
         delete_export_file(stored_as)
         raise
     with session_scope() as session:
-        job = session.get(Job, claim.job_id)
+        job = session.get_one(Job, claim.job_id)
         summary = f"{job.total:,} PDFs" + (f", {job.skipped:,} not included" if job.skipped else "")
     finish_job(claim, summary=summary, result_path=stored_as)
 

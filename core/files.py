@@ -53,3 +53,6 @@ class AppendOnly:
 
     def flush(self) -> None:
         self._handle.flush()
+
+    def close(self) -> None:
+        """Nothing: zipfile never closes a file it was handed; the handle's owner does."""

@@ -14,8 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
@@ -114,7 +115,7 @@ def _stale_before(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=get_settings().task_stale_seconds)
 
 
-def _last_sign_of_life():
+def _last_sign_of_life() -> ColumnElement[dt.datetime]:
     return func.coalesce(Job.heartbeat_at, Job.created_at)
 
 
@@ -135,17 +136,20 @@ def claim_job(job_id: int, *, now: dt.datetime | None = None) -> Claim | None:
             job.error = f"It stopped {job.attempts} times before finishing."
             return None
         attempt = job.attempts + 1
-        claimed = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.attempts == attempt - 1)
-            .values(
-                status=JobStatus.RUNNING.value,
-                attempts=attempt,
-                started_at=now,
-                heartbeat_at=now,
-                progress=0,
-                error=None,
-            )
+        claimed = cast(
+            CursorResult,
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.attempts == attempt - 1)
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    attempts=attempt,
+                    started_at=now,
+                    heartbeat_at=now,
+                    progress=0,
+                    error=None,
+                )
+            ),
         ).rowcount
     return Claim(job_id, attempt) if claimed else None
 
@@ -153,14 +157,17 @@ def claim_job(job_id: int, *, now: dt.datetime | None = None) -> Claim | None:
 def _update_claimed(claim: Claim, **values: object) -> None:
     """Write to the job only while this attempt still holds it."""
     with session_scope() as session:
-        updated = session.execute(
-            update(Job)
-            .where(
-                Job.id == claim.job_id,
-                Job.attempts == claim.attempt,
-                Job.status == JobStatus.RUNNING.value,
-            )
-            .values(**values)
+        updated = cast(
+            CursorResult,
+            session.execute(
+                update(Job)
+                .where(
+                    Job.id == claim.job_id,
+                    Job.attempts == claim.attempt,
+                    Job.status == JobStatus.RUNNING.value,
+                )
+                .values(**values)
+            ),
         ).rowcount
     if not updated:
         raise Superseded(f"job {claim.job_id} attempt {claim.attempt} no longer holds it")
@@ -180,7 +187,7 @@ def finish_job(
 ) -> None:
     """The job is done: its summary (and any `details` the screen shows) go in its payload."""
     with session_scope() as session:
-        job = session.get(Job, claim.job_id)
+        job = session.get_one(Job, claim.job_id)
         payload = {**job.payload, **(details or {}), "summary": summary}
     _update_claimed(
         claim,

@@ -15,9 +15,10 @@ import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import cast
 
 from huey import crontab
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
@@ -135,10 +136,13 @@ def queue_email(
 
 def _claim(email_id: int) -> OutboxEmail | None:
     with session_scope() as session:
-        claimed = session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, OutboxEmail.status == "queued")
-            .values(status="sending")
+        claimed = cast(
+            CursorResult,
+            session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == email_id, OutboxEmail.status == "queued")
+                .values(status="sending")
+            ),
         ).rowcount
         return session.get(OutboxEmail, email_id) if claimed else None
 
@@ -167,7 +171,7 @@ def deliver_queued_emails(settings: Settings | None = None, limit: int = 100) ->
             to=row.to_address, subject=row.subject, body=row.body, settings=settings
         )
         with session_scope() as session:
-            _record(session.get(OutboxEmail, email_id), delivery)
+            _record(session.get_one(OutboxEmail, email_id), delivery)
         tried += 1
     return tried
 

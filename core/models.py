@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -29,6 +31,9 @@ from core.text import later_name_parts
 
 
 class Base(DeclarativeBase):
+    # Every model maps one Table (never a join or a select): typed so for insert(...).
+    __table__: ClassVar[Table]
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={getattr(self, 'id', None)!r}>"
 
@@ -454,7 +459,7 @@ class UserRequest(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     surname: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(
+    status: Mapped[UserRequestStatus] = mapped_column(
         Enum(UserRequestStatus, native_enum=False, length=20, values_callable=_values),
         default=UserRequestStatus.PENDING,
     )

@@ -10,9 +10,10 @@ candidate is never told twice, and the batch's Email Status says the outcome is 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,7 +62,7 @@ def email_candidates(session: Session, *, actor: Actor, batch_ids: list[int]) ->
         actor=actor,
         kind=KIND,
         payload={"batch_ids": batch_ids},
-        total=int(total),
+        total=int(total or 0),
         description=f"Email candidates of batch{'es' if len(batch_ids) > 1 else ''} "
         + ", ".join(map(str, batch_ids)),
     )
@@ -122,7 +123,7 @@ def _message(first_name: str, title: str, number: str, centre: str, link: str) -
     return subject, body
 
 
-def _recipients(session: Session, batch_id: int, centre_id: int) -> list:
+def _recipients(session: Session, batch_id: int, centre_id: int) -> Sequence[Row]:
     return session.execute(
         select(
             Certificate.id,
@@ -154,7 +155,7 @@ def _claim_notice(certificate_id: int) -> str | None:
         return None
 
 
-def _notify(row) -> str:
+def _notify(row: Row) -> str:
     """Claim, send (outside any transaction), record: 'sent', 'already' or 'failed'.
     A failed send gives its claim back, to be tried again next time."""
     certificate_id, number, first_name, email, title, centre = row
@@ -165,7 +166,7 @@ def _notify(row) -> str:
     delivery = deliver_email(to=email, subject=subject, body=body)
     with session_scope() as session:
         keep_email(session, to=email, subject=subject, body=body, delivery=delivery)
-        notice = session.get(CertificateNotice, certificate_id)
+        notice = session.get_one(CertificateNotice, certificate_id)
         if delivery.status == "failed":
             session.delete(notice)
             return "failed"
@@ -192,7 +193,7 @@ def _email_batch(run: _EmailRun, batch_id: int) -> None:
                 )
             ).all()
         )
-    batch_counts = Counter()
+    batch_counts: Counter[str] = Counter()
     for row in rows:
         if notified.get(row.id) == NoticeStatus.SENDING:
             batch_counts["unknown"] += 1
@@ -211,7 +212,7 @@ def _email_batch(run: _EmailRun, batch_id: int) -> None:
 
 def _record_batch_result(run: _EmailRun, batch_id: int, counts: Counter, total: int) -> None:
     with session_scope() as session:
-        batch = session.get(PrintBatch, batch_id)
+        batch = session.get_one(PrintBatch, batch_id)
         sent = counts["sent"] + counts["already"]
         batch.email_status = batch_email_status(sent, total, counts["failed"], counts["unknown"])
         record_event(
@@ -227,7 +228,7 @@ def _record_batch_result(run: _EmailRun, batch_id: int, counts: Counter, total: 
 @job_task(KIND)
 def send_candidate_emails(claim: Claim) -> None:
     with session_scope() as session:
-        job = session.get(Job, claim.job_id)
+        job = session.get_one(Job, claim.job_id)
         batch_ids = list(job.payload["batch_ids"])
         run = _EmailRun(claim=claim, centre_id=job.centre_id, user_id=job.user_id)
     for batch_id in batch_ids:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from core.addresses import address_lines
@@ -178,7 +179,7 @@ def _lines(session: Session, order_id: int) -> list[OrderLineView]:
 
 def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderDetails:
     order = _order(session, actor, order_id)
-    order_centre = session.get(Centre, order.centre_id)
+    order_centre = session.get_one(Centre, order.centre_id)
     events = session.scalars(
         select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
     )
@@ -188,7 +189,7 @@ def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderDetails:
         provider=order.payment_provider,
         status=order.status,
         created_at=order.created_at,
-        placed_by=session.get(User, order.user_id).full_name,
+        placed_by=session.get_one(User, order.user_id).full_name,
         delivery_option=order.delivery_option,
         international=order.international,
         subtotal_pence=order.subtotal_pence,
@@ -242,18 +243,21 @@ def claim_confirmation(session: Session, *, actor: Actor, order_id: int) -> Emai
     """The order confirmation email, once per placed order (None when already sent or
     not placed). Send it in its own transaction: SMTP may be slow."""
     details = get_order(session, actor=actor, order_id=order_id)
-    claimed = session.execute(
-        update(Order)
-        .where(
-            Order.id == order_id,
-            Order.confirmation_sent_at.is_(None),
-            Order.status.in_(PLACED),
-        )
-        .values(confirmation_sent_at=utcnow())
+    claimed = cast(
+        CursorResult,
+        session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                Order.confirmation_sent_at.is_(None),
+                Order.status.in_(PLACED),
+            )
+            .values(confirmation_sent_at=utcnow())
+        ),
     ).rowcount
     if not claimed:
         return None
-    user_email = session.scalar(
+    user_email = session.scalars(
         select(User.email).join(Order, Order.user_id == User.id).where(Order.id == order_id)
-    )
+    ).one()
     return Email(user_email, f"Your order {details.id} is confirmed", _confirmation_body(details))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
@@ -49,14 +49,15 @@ def paginate(
     *,
     page: int,
     per_page: int,
-    to_row: Callable[[object], T],
+    to_row: Callable[[Row], T],
     total: int | None = None,
 ) -> Page[T]:
     """Count `query`, unless its `total` is already known (paging through the same
     rows), then fetch one page of it (a page past the end shows the last)."""
     check_page_request(page, per_page)
     if total is None:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        total = session.scalar(counted) or 0
     last = max(1, math.ceil(total / per_page))
     page = min(page, last)
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()

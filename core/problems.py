@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, aliased
 
 from core.audit import record_event
@@ -111,8 +112,10 @@ def list_problem_reports(
     return paginate(session, query, page=page, per_page=per_page, to_row=_problem_row)
 
 
-def _problem_row(row) -> ProblemRow:
-    return ProblemRow(*row[:8], assigned_to=row[8] or "", reply=row[9] or "")
+def _problem_row(row: Row) -> ProblemRow:
+    values = list(row)
+    values[8:] = [value or "" for value in values[8:]]  # no one assigned, no reply yet
+    return ProblemRow(*values)
 
 
 def staff_members(session: Session, *, actor: Actor) -> dict[int, str]:
@@ -141,7 +144,13 @@ def _state(report: ProblemReport) -> dict[str, object]:
     }
 
 
-def _handle(session: Session, actor: Actor, report_id: int, action: str, change) -> ProblemReport:
+def _handle(
+    session: Session,
+    actor: Actor,
+    report_id: int,
+    action: str,
+    change: Callable[[ProblemReport], object],
+) -> ProblemReport:
     """Apply a staff member's `change` to a report, audited with before and after."""
     require_staff(actor)
     report = _report(session, report_id)

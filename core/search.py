@@ -4,10 +4,20 @@ results as CSV. Every criterion is an index range; the centre scope comes first.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
-from sqlalchemy import CompoundSelect, Row, Select, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    SQLColumnExpression,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -64,11 +74,16 @@ class SearchCriteria:
         return "_".join(parts) or "all"
 
 
-def _prefix(column, text: str):
+def _prefix(column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
     return (column >= text) & (column < prefix_upper_bound(text))
 
 
-def _scoped_prefix(centre_column, column, centre_id: int | None, text: str):
+def _scoped_prefix(
+    centre_column: SQLColumnExpression[int],
+    column: SQLColumnExpression[str],
+    centre_id: int | None,
+    text: str,
+) -> ColumnElement[bool]:
     """A prefix range; within one centre written on (centre, column) pairs, which only
     the index led by the centre can serve (PostgreSQL otherwise took the all-centres
     index and filtered out every other centre's rows)."""
@@ -150,7 +165,7 @@ def search_certificates(
     return paginate(session, query, page=page, per_page=per_page, to_row=to_row, total=total)
 
 
-def _with_centre(row) -> CertificateRow:
+def _with_centre(row: Sequence[Any]) -> CertificateRow:
     *certificate, number, name = row
     return replace(to_certificate_row(certificate), centre=f"{number} {name}")
 

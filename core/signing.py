@@ -22,7 +22,7 @@ import io
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.validation import (
     EmbeddedPdfSignature,
     PdfSignatureStatus,
+    SignatureCoverageLevel,
     async_validate_pdf_signature,
 )
 from pyhanko_certvalidator import ValidationContext
@@ -223,15 +224,19 @@ class PdfSealer:
         return bytes(sealed)
 
 
-def _read_key_and_certificates(path: Path, password: str):
+def _read_key_and_certificates(
+    path: Path, password: str
+) -> tuple[Key, x509.Certificate, list[x509.Certificate]]:
     data = path.read_bytes()
     secret = password.encode() or None
     if path.suffix.lower() in {".p12", ".pfx"}:
         key, certificate, chain = pkcs12.load_key_and_certificates(data, secret)
-        return key, certificate, list(chain)
-    key = serialization.load_pem_private_key(data, secret)
-    certificates = x509.load_pem_x509_certificates(data)
-    return key, certificates[0], certificates[1:]
+    else:
+        key = serialization.load_pem_private_key(data, secret)
+        certificate, *chain = x509.load_pem_x509_certificates(data)
+    if certificate is None or not isinstance(key, Key):
+        raise ValueError(f"{path} holds no certificate, or no RSA, EC or Ed25519 private key")
+    return key, certificate, list(chain)
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -284,7 +289,8 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
             _thread_loops.loop = asyncio.new_event_loop()
         return _thread_loops.loop.run_until_complete(work)
     with ThreadPoolExecutor(max_workers=1) as elsewhere:
-        return elsewhere.submit(_run, work).result()
+        future: Future[T] = elsewhere.submit(_run, work)
+        return future.result()
 
 
 # Making a self-signed certificate (demos and tests) -------------------------------------
@@ -386,7 +392,9 @@ def check_signature(data: bytes, sealer: PdfSealer | None = None) -> SignatureCh
         status.intact
         and status.valid
         and status.trusted
+        and status.signing_cert is not None
+        and ours is not None
         and status.signing_cert.dump() == ours.dump()
-        and status.coverage == status.coverage.ENTIRE_FILE
+        and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     )
     return SignatureCheck(signed=True, intact=intact)

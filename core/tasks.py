@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from huey import Huey, crontab
-from huey.api import TaskWrapper
+from huey.api import Task, TaskWrapper
 from huey.storage import BaseStorage, RedisStorage, SqliteStorage
 from sqlalchemy import URL, event, make_url
 from sqlalchemy.orm import Session
@@ -58,6 +58,8 @@ def storage_for(settings: Settings) -> BaseStorage:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
         return _postgres_storage("portal", url)
+    if not url.database:
+        raise ValueError("An in-memory SQLite database has no file to keep the queue beside")
     database = Path(url.database)
     return SqliteStorage("portal", filename=str(database.with_name(f"{database.stem}-queue.db")))
 
@@ -121,8 +123,8 @@ def job_task(kind: str) -> Callable[[Callable[[Claim], None]], TaskWrapper]:
     settings = get_settings()
 
     def register(work: Callable[[Claim], None]) -> TaskWrapper:
-        def run(job_id: int, task=None) -> None:
-            _run_job(job_id, work, final=not task.retries)
+        def run(job_id: int, task: Task | None = None) -> None:
+            _run_job(job_id, work, final=task is None or not task.retries)
 
         wrapper = huey.task(
             retries=settings.task_retries,

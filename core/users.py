@@ -65,12 +65,12 @@ def actor_for(session: Session, *, user: User) -> Actor:
         email=user.email,
         role=user.role,
         centre_id=centre_id,
-        centre_name=centres.get(centre_id, "No centre"),
+        centre_name="No centre" if centre_id is None else centres[centre_id],
     )
 
 
 def set_active_centre(session: Session, *, user_id: int, centre_id: int) -> Centre:
-    user = session.get(User, user_id)
+    user = session.get_one(User, user_id)
     allowed = {centre.id: centre for centre in centres_for(session, user=user)}
     if centre_id not in allowed:
         raise NotFound("No such centre.")
@@ -89,7 +89,7 @@ def update_personal_details(
     for label, number in (("Telephone", telephone), ("Mobile", mobile)):
         if not _PHONE.match(number.strip()):
             raise InvalidInput(f"{label} may hold only digits, spaces and + ( ) -.")
-    user = session.get(User, user_id)
+    user = session.get_one(User, user_id)
     user.first_name, user.surname = first_name, surname
     user.telephone, user.mobile = telephone.strip(), mobile.strip()
     record_event(session, action="profile_updated", user_id=user_id)

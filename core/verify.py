@@ -283,8 +283,8 @@ def give_verify_code(session: Session, certificate_id: int) -> str:
 def verification_count(session: Session, certificate_id: int) -> int:
     """How often the Verify page answered about a certificate (callers scope the
     certificate to the actor first: see core.certificates.get_document_card)."""
-    return session.scalar(
+    return session.scalars(
         select(func.count())
         .select_from(Verification)
         .where(Verification.certificate_id == certificate_id, Verification.found)
-    )
+    ).one()

@@ -41,3 +41,33 @@ def test_run_makes_a_signing_certificate_when_none_exists(tmp_path):
     planned = _planned("run", tmp_path)
     assert "-m core.cli make-signing-cert --if-missing" in planned
     assert planned.index("make-signing-cert") < planned.index("honcho start")
+
+
+def test_test_runs_every_check_before_the_suite(tmp_path):
+    planned = _planned("test", tmp_path)
+    checks = ["ruff check", "deptry .", "lint-imports", "mypy", "bandit"]
+    positions = [planned.index(f"/bin/{check}") for check in checks]
+    assert positions == sorted(positions)
+    assert max(positions) < planned.index("-m pytest")
+
+
+def test_run_starts_the_procfile_from_the_environment_it_was_given(tmp_path):
+    """`.ci/run` starts the app from a clean runtime-only environment: `make run VENV=…`
+    must run every Procfile process from that environment, not from .venv."""
+    venv = tmp_path / "venv"
+    assert f"VENV={venv} " in _planned("run", tmp_path)
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, command = line.split(":", 1)
+        assert command.strip().startswith("${VENV:-.venv}/bin/"), f"{name} ignores VENV"
+
+
+def test_the_environment_can_also_be_chosen_from_the_environment(tmp_path):
+    result = subprocess.run(
+        ["make", "-n", "run"],
+        cwd=ROOT,
+        env={**os.environ, "VENV": str(tmp_path / "elsewhere")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"{tmp_path / 'elsewhere'}/bin/python -m core.cli migrate" in result.stdout

@@ -1,0 +1,1 @@
+"""HTTP routes and middleware served beside the Streamlit app (st.App)."""
