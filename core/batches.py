@@ -332,14 +332,10 @@ def list_batch_certificates(
 
 
 def visible_batch_ids(session: Session, *, actor: Actor, batch_ids: list[int]) -> list[int]:
-    """The ids among `batch_ids` of the actor's active centre (where exports and emails
-    are made); any other means NotFound."""
+    """The ids among `batch_ids` of the actor's active centre (staff: any centre), where
+    exports and emails are made; any other means NotFound."""
     found = set(
-        session.scalars(
-            select(PrintBatch.id).where(
-                PrintBatch.id.in_(batch_ids), PrintBatch.centre_id == actor.centre_id
-            )
-        )
+        session.scalars(select(PrintBatch.id).where(PrintBatch.id.in_(batch_ids), _in_scope(actor)))
     )
     if not batch_ids or found != set(batch_ids):
         raise NotFound(NO_SUCH_BATCH)

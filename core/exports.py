@@ -13,19 +13,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from huey import crontab
-from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from core.audit import record_event
-from core.batches import refuse_unless_complete
+from core.batches import refuse_unless_complete, visible_batch_ids
 from core.certificate_pdf import CertificateContent
 from core.certificates import PDF_FROM
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import InvalidInput, NotFound
 from core.files import AppendOnly, delete_export_file, open_export_file
-from core.jobs import Claim, enqueue_job, finish_job, report_progress
+from core.jobs import Claim, enqueue_job, finish_job, jobs_seen_by, report_progress
 from core.models import (
     Candidate,
     Centre,
@@ -33,7 +33,6 @@ from core.models import (
     Job,
     JobCertificate,
     JobStatus,
-    PrintBatch,
     Qualification,
     User,
     utcnow,
@@ -131,20 +130,13 @@ def pdf_name(number: str, full_name: str) -> str:
 
 
 def _selected_ids(session: Session, actor: Actor, selection: ExportSelection) -> Select:
-    """The certificate ids chosen, scoped to the actor: anything of another centre
-    answers NotFound, exactly as something that does not exist."""
-    own = Certificate.centre_id == actor.centre_id
+    """The certificate ids chosen, scoped to the actor (staff: every centre): anything
+    of another centre answers NotFound, exactly as something that does not exist."""
+    own = true() if actor.is_staff else Certificate.centre_id == actor.centre_id
     if selection.criteria is not None:
         return matching_certificate_ids(actor, selection.criteria)
     if selection.batch_ids:
-        ids = set(selection.batch_ids)
-        found = session.scalars(
-            select(PrintBatch.id).where(
-                PrintBatch.id.in_(ids), PrintBatch.centre_id == actor.centre_id
-            )
-        )
-        if set(found) != ids:
-            raise NotFound("There is no batch with that ID.")
+        ids = visible_batch_ids(session, actor=actor, batch_ids=list(selection.batch_ids))
         return select(Certificate.id).where(Certificate.batch_id.in_(ids), own)
     ids = set(selection.certificate_ids)
     query = select(Certificate.id).where(Certificate.id.in_(ids), own)
@@ -248,7 +240,7 @@ def _exports_query(actor: Actor) -> Select:
     return (
         select(Job, User.first_name, User.surname)
         .join(User, User.id == Job.user_id)
-        .where(Job.centre_id == actor.centre_id, Job.kind == KIND)
+        .where(jobs_seen_by(actor), Job.kind == KIND)
     )
 
 

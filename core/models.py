@@ -294,7 +294,9 @@ class Job(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
-    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    # The centre whose users see the job (Document Downloads, Email Status); None for the
+    # awarding body's staff, whose work belongs to no centre and is seen by staff only.
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.PENDING.value)
     file_name: Mapped[str] = mapped_column(String(200), default="")
