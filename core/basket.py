@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
+from core.batches import not_printed_refusal
 from core.certificates import visible_certificate
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import Basket, BasketLine, Certificate, OrderLine, Qualification
@@ -110,11 +111,13 @@ def _basket_for_centre(session: Session, actor: Actor, centre_id: int) -> Basket
 
 
 def refusal(session: Session, *, actor: Actor, certificate_id: int, product: str) -> str | None:
-    """Why this item cannot be ordered (revoked, already ordered, or in a basket), else
-    None."""
+    """Why this item cannot be ordered (revoked, not printed yet, already ordered, or in
+    a basket), else None."""
     certificate = session.get(Certificate, certificate_id)
     if certificate is not None and (revoked := revoked_refusal(certificate)):
         return revoked
+    if certificate is not None and (waiting := not_printed_refusal(session, certificate)):
+        return waiting
     if session.scalar(
         select(OrderLine.id).where(
             OrderLine.certificate_id == certificate_id,

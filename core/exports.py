@@ -1,7 +1,9 @@
 """Exports: the chosen certificates as secure PDFs in one zip, made by a worker and
 listed in Document Downloads (Pending with progress, Finished, Expired 24 hours after it
-finished, or Failed with the reason). Certificates issued before 1 November 2017 have no
-PDF: they are counted, and listed in a text file inside the zip."""
+finished, or Failed with the reason). What can be exported is; the rest is left out and
+said, before the user types (`plan_export`), in Document Downloads and in a text file
+inside the zip: certificates not printed yet (their batch is not Complete), revoked, or
+issued before 1 November 2017 (no PDF)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from core.audit import record_event
-from core.batches import refuse_unless_complete, visible_batch_ids
+from core.batches import PRINTED, visible_batch_ids
 from core.certificate_pdf import CertificateContent
 from core.certificates import PDF_FROM
 from core.config import get_settings
@@ -27,12 +29,14 @@ from core.errors import InvalidInput, NotFound
 from core.files import AppendOnly, delete_export_file, open_export_file
 from core.jobs import Claim, enqueue_job, finish_job, jobs_seen_by, report_progress
 from core.models import (
+    BatchStatus,
     Candidate,
     Centre,
     Certificate,
     Job,
     JobCertificate,
     JobStatus,
+    PrintBatch,
     Qualification,
     User,
     utcnow,
@@ -51,6 +55,7 @@ NO_SUCH_EXPORT = "There is no export with that ID."
 NOT_INCLUDED = "not-included.txt"
 PRE_2017_REASON = "issued before 1 November 2017, when certificates had no PDF"
 REVOKED_REASON = "revoked by the awarding body"
+NOT_PRINTED_REASON = "not printed yet (its batch is not Complete)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class ExportRow:
     skipped: int
     reason: str
     revoked: int = 0
+    not_printed: int = 0
 
     @property
     def status_text(self) -> str:
@@ -91,8 +97,9 @@ class ExportRow:
         if not self.skipped:
             return ""
         counts = {
-            PRE_2017_REASON: self.skipped - self.revoked,
+            NOT_PRINTED_REASON: self.not_printed,
             f"{REVOKED_REASON} (each with its reason)": self.revoked,
+            PRE_2017_REASON: self.skipped - self.revoked - self.not_printed,
         }
         reasons = [(count, reason) for reason, count in counts.items() if count]
         said = (
@@ -156,19 +163,67 @@ def _check_names(file_name: str, description: str) -> tuple[str, str]:
     return file_name, description
 
 
-def _counts(session: Session, ids: Select) -> tuple[int, int, int]:
-    """(with a PDF, issued before 1 November 2017, revoked) among the chosen
-    certificates."""
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export of a selection will hold and leave out, known before the user
+    types a file name. A certificate left out for several reasons counts once, for the
+    first of: revoked, not printed yet, issued before 1 November 2017."""
+
+    with_pdf: int
+    not_printed: int
+    revoked: int
+    before: int
+
+    @property
+    def left_out(self) -> int:
+        return self.not_printed + self.revoked + self.before
+
+    @property
+    def left_out_reasons(self) -> list[str]:
+        counts = (
+            (self.not_printed, NOT_PRINTED_REASON),
+            (self.revoked, REVOKED_REASON),
+            (self.before, PRE_2017_REASON),
+        )
+        return [f"{count:,} {reason}" for count, reason in counts if count]
+
+    @property
+    def refusal(self) -> str | None:
+        """Why nothing at all can be exported (None when something can)."""
+        if self.with_pdf:
+            return None
+        if not self.left_out:
+            return "There are no certificates to export here."
+        if self.before == self.left_out:
+            return (
+                "None of these certificates has a PDF: all were "
+                f"{PRE_2017_REASON}. Their document cards are in Print Batches."
+            )
+        return f"None of these certificates can be exported: {'; '.join(self.left_out_reasons)}."
+
+
+def _counts(session: Session, ids: Select) -> ExportPlan:
+    """What the chosen certificates hold: with a PDF, and left out for each reason."""
     chosen = ids.subquery()
     live = Certificate.revoked.is_(False)
-    with_pdf, before, revoked = session.execute(
+    row = session.execute(
         select(
-            func.count().filter(Certificate.issue_date >= PDF_FROM, live),
-            func.count().filter(Certificate.issue_date < PDF_FROM, live),
+            func.count().filter(live, PRINTED, Certificate.issue_date >= PDF_FROM),
+            func.count().filter(live, ~PRINTED),
             func.count().filter(Certificate.revoked),
-        ).join(chosen, chosen.c.id == Certificate.id)
+            func.count().filter(live, PRINTED, Certificate.issue_date < PDF_FROM),
+        )
+        .select_from(Certificate)
+        .join(chosen, chosen.c.id == Certificate.id)
+        .outerjoin(PrintBatch, PrintBatch.id == Certificate.batch_id)
     ).one()
-    return with_pdf, before, revoked
+    return ExportPlan(*row)
+
+
+def plan_export(session: Session, *, actor: Actor, selection: ExportSelection) -> ExportPlan:
+    """What an export of `selection` would hold and leave out, and why (the Export
+    dialog says it before the user types); scoped like the export itself."""
+    return _counts(session, _selected_ids(session, actor, selection))
 
 
 def request_export(
@@ -179,34 +234,26 @@ def request_export(
     file_name: str,
     description: str = "",
 ) -> int:
-    """Create the export at once (Pending) and queue it for a worker; returns its id."""
+    """Create the export at once (Pending) and queue it for a worker; returns its id.
+    Whatever can be exported is; the rest is counted and listed in the zip."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
-    refuse_unless_complete(session, ids, "its certificates can be exported")
-    with_pdf, before, revoked = _counts(session, ids)
-    if with_pdf + before + revoked > get_settings().export_max_certificates:
+    plan = _counts(session, ids)
+    if plan.with_pdf + plan.left_out > get_settings().export_max_certificates:
         limit = get_settings().export_max_certificates
         raise InvalidInput(f"An export holds at most {limit:,} certificates; choose fewer.")
-    if with_pdf == 0 and revoked:
-        raise InvalidInput(
-            f"None of these certificates can be exported: {revoked:,} {REVOKED_REASON}"
-            + (f", the others {PRE_2017_REASON}." if before else ".")
-        )
-    if with_pdf == 0:
-        raise InvalidInput(
-            "None of these certificates has a PDF: all were "
-            f"{PRE_2017_REASON}. Their document cards are in Print Batches."
-        )
+    if plan.refusal:
+        raise InvalidInput(plan.refusal)
     job = enqueue_job(
         session,
         actor=actor,
         kind=KIND,
-        payload={"revoked": revoked},
-        total=with_pdf,
+        payload={"revoked": plan.revoked, "not_printed": plan.not_printed},
+        total=plan.with_pdf,
         description=description,
         file_name=file_name,
     )
-    job.skipped = before + revoked
+    job.skipped = plan.left_out
     chosen = ids.subquery()
     session.execute(
         insert(JobCertificate).from_select(
@@ -219,7 +266,7 @@ def request_export(
         user_id=actor.user_id,
         centre_id=actor.centre_id,
         target=f"job:{job.id}",
-        certificates=with_pdf + before + revoked,
+        certificates=plan.with_pdf + plan.left_out,
     )
     queue_after_commit(session, KIND, job.id)
     return job.id
@@ -260,6 +307,7 @@ def _to_row(now: dt.datetime):
             skipped=job.skipped,
             reason=job.error or "",
             revoked=(job.payload or {}).get("revoked", 0),
+            not_printed=(job.payload or {}).get("not_printed", 0),
         )
 
     return to_row
@@ -332,7 +380,7 @@ def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
 
 
 def _chosen(job_id: int, with_pdf: bool) -> Select:
-    included = (Certificate.issue_date >= PDF_FROM) & Certificate.revoked.is_(False)
+    included = (Certificate.issue_date >= PDF_FROM) & Certificate.revoked.is_(False) & PRINTED
     condition = included if with_pdf else ~included
     return (
         select(
@@ -350,8 +398,11 @@ def _chosen(job_id: int, with_pdf: bool) -> Select:
             Certificate.verify_code,
             Certificate.revoked,
             Certificate.revoked_reason,
+            Certificate.batch_id,
+            PrintBatch.status.label("batch_status"),
         )
         .join(JobCertificate, JobCertificate.certificate_id == Certificate.id)
+        .outerjoin(PrintBatch, PrintBatch.id == Certificate.batch_id)
         .join(Candidate, Candidate.id == Certificate.candidate_id)
         .join(Qualification, Qualification.id == Certificate.qualification_id)
         .join(Centre, Centre.id == Certificate.centre_id)
@@ -394,19 +445,21 @@ def _content(row) -> CertificateContent:
     )
 
 
+def _left_out_because(row) -> str:
+    if row.revoked:
+        return f"{REVOKED_REASON}: {row.revoked_reason}"
+    if row.batch_id is not None and row.batch_status != BatchStatus.COMPLETE:
+        return f"not printed yet: batch {row.batch_id} is {row.batch_status.title()}"
+    return f"issued {row.issue_date:%d/%m/%Y}, {PRE_2017_REASON}"
+
+
 def _not_included(job_id: int) -> str:
     with session_scope() as session:
         rows = session.execute(_chosen(job_id, False)).all()
     if not rows:
         return ""
     lines = [
-        f"{row.number}  {row.first_name} {row.surname}  "
-        + (
-            f"{REVOKED_REASON}: {row.revoked_reason}"
-            if row.revoked
-            else f"issued {row.issue_date:%d/%m/%Y}, {PRE_2017_REASON}"
-        )
-        for row in rows
+        f"{row.number}  {row.first_name} {row.surname}  {_left_out_because(row)}" for row in rows
     ]
     return (
         f"These {len(rows)} certificates are not in this export, each for the reason given.\n"

@@ -85,7 +85,12 @@ def _card_dialog(certificate_id: int) -> None:
     st.html(card_table(card_fields(card)))
     if card.revoked:
         st.error("This certificate has been revoked.")
-    if not card.has_pdf:
+    if card.not_printed_text:
+        st.info(
+            f"{card.not_printed_text} Its PDF can be exported, and a reprint or letter "
+            "ordered, once the batch is Complete."
+        )
+    elif not card.has_pdf:
         st.info("Issued before 1 November 2017: only this document card exists, no PDF.")
     printing, closing = st.columns(2)
     printing.download_button(
