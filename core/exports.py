@@ -21,7 +21,7 @@ from unidecode import unidecode
 
 from core.audit import record_event
 from core.batches import PRINTED, visible_batch_ids
-from core.certificate_pdf import CertificateContent
+from core.certificate_pdf import CertificateContent, NotDrawn
 from core.certificates import PDF_FROM
 from core.config import get_settings
 from core.db import session_scope
@@ -56,6 +56,7 @@ NOT_INCLUDED = "not-included.txt"
 PRE_2017_REASON = "issued before 1 November 2017, when certificates had no PDF"
 REVOKED_REASON = "revoked by the awarding body"
 NOT_PRINTED_REASON = "not printed yet (its batch is not Complete)"
+NOT_DRAWN_REASON = "could not be drawn (each with its reason)"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class ExportRow:
     reason: str
     revoked: int = 0
     not_printed: int = 0
+    not_drawn: int = 0
 
     @property
     def status_text(self) -> str:
@@ -99,7 +101,8 @@ class ExportRow:
         counts = {
             NOT_PRINTED_REASON: self.not_printed,
             f"{REVOKED_REASON} (each with its reason)": self.revoked,
-            PRE_2017_REASON: self.skipped - self.revoked - self.not_printed,
+            PRE_2017_REASON: self.skipped - self.revoked - self.not_printed - self.not_drawn,
+            NOT_DRAWN_REASON: self.not_drawn,
         }
         reasons = [(count, reason) for reason, count in counts.items() if count]
         said = (
@@ -294,6 +297,7 @@ def _exports_query(actor: Actor) -> Select:
 def _to_row(now: dt.datetime):
     def to_row(row) -> ExportRow:
         job, first_name, surname = row
+        payload = job.payload or {}
         return ExportRow(
             id=job.id,
             file_name=download_name(job.file_name),
@@ -304,10 +308,11 @@ def _to_row(now: dt.datetime):
             status=_shown_status(job, now),
             progress=job.progress,
             total=job.total,
-            skipped=job.skipped,
+            skipped=job.skipped + payload.get("not_drawn", 0),
             reason=job.error or "",
-            revoked=(job.payload or {}).get("revoked", 0),
-            not_printed=(job.payload or {}).get("not_printed", 0),
+            revoked=payload.get("revoked", 0),
+            not_printed=payload.get("not_printed", 0),
+            not_drawn=payload.get("not_drawn", 0),
         )
 
     return to_row
@@ -453,35 +458,44 @@ def _left_out_because(row) -> str:
     return f"issued {row.issue_date:%d/%m/%Y}, {PRE_2017_REASON}"
 
 
-def _not_included(job_id: int) -> str:
+def _not_included(job_id: int, not_drawn: list[str]) -> str:
+    """The listing of what the zip leaves out: chosen but not exportable, and
+    `not_drawn` (lines of certificates whose PDF could not be drawn)."""
     with session_scope() as session:
         rows = session.execute(_chosen(job_id, False)).all()
-    if not rows:
+    if not rows and not not_drawn:
         return ""
     lines = [
         f"{row.number}  {row.first_name} {row.surname}  {_left_out_because(row)}" for row in rows
-    ]
+    ] + not_drawn
     return (
-        f"These {len(rows)} certificates are not in this export, each for the reason given.\n"
+        f"These {len(lines)} certificates are not in this export, each for the reason given.\n"
         "Document cards of certificates issued before 1 November 2017 can be viewed and "
         "printed in Print Batches.\n\n" + "\n".join(lines) + "\n"
     )
 
 
-def _write_zip(claim: Claim, stored_as: str) -> None:
+def _write_zip(claim: Claim, stored_as: str) -> int:
+    """Write the zip; a certificate that cannot be drawn is listed with the reason, never
+    failing the others. Returns how many could not be drawn."""
     renderer = signing_renderer()
     done = 0
+    not_drawn: list[str] = []
     with (
         open_export_file(stored_as, "wb") as handle,
         zipfile.ZipFile(AppendOnly(handle), "w", zipfile.ZIP_STORED) as archive,
     ):
         for contents in _chunks(claim.job_id):
-            for content, pdf in zip(contents, renderer.render(contents), strict=True):
-                archive.writestr(pdf_name(content.number, content.full_name), pdf)
+            for content, pdf in zip(contents, renderer.render_each(contents), strict=True):
+                if isinstance(pdf, NotDrawn):
+                    not_drawn.append(f"{content.number}  {content.full_name}  {pdf.reason}")
+                else:
+                    archive.writestr(pdf_name(content.number, content.full_name), pdf)
             done += len(contents)
             report_progress(claim, done)
-        if listing := _not_included(claim.job_id):
+        if listing := _not_included(claim.job_id, not_drawn):
             archive.writestr(NOT_INCLUDED, listing.encode())
+    return len(not_drawn)
 
 
 @job_task(KIND)
@@ -492,14 +506,17 @@ def make_export(claim: Claim) -> None:
         delete_export_file(f"{claim.job_id}-{attempt}.zip")
     stored_as = f"{claim.job_id}-{claim.attempt}.zip"
     try:
-        _write_zip(claim, stored_as)
+        not_drawn = _write_zip(claim, stored_as)
     except BaseException:
         delete_export_file(stored_as)
         raise
     with session_scope() as session:
         job = session.get(Job, claim.job_id)
-        summary = f"{job.total:,} PDFs" + (f", {job.skipped:,} not included" if job.skipped else "")
-    finish_job(claim, summary=summary, result_path=stored_as)
+        left_out = job.skipped + not_drawn
+        summary = f"{job.total - not_drawn:,} PDFs" + (
+            f", {left_out:,} not included" if left_out else ""
+        )
+    finish_job(claim, summary=summary, result_path=stored_as, details={"not_drawn": not_drawn})
 
 
 # Expiry --------------------------------------------------------------------------------

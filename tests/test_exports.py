@@ -446,3 +446,26 @@ def test_an_export_of_only_certificates_not_printed_yet_is_refused_saying_why(db
     )
     with pytest.raises(InvalidInput, match="1 not printed yet"):
         _export(db_url, mixed["actor"], only)
+
+
+def test_a_certificate_that_cannot_be_drawn_is_listed_and_the_others_export(db_url, fanshaws):
+    actor = fanshaws["actor"]
+    with session_scope(db_url) as session:
+        batch = session.get(PrintBatch, fanshaws["batch"])
+        centre = session.get(Certificate, fanshaws["new"][0]).centre
+        taro = make_candidate(session, first_name="Taro", surname="山田")
+        longest = make_candidate(session, first_name="W" * 100, surname="M" * 100)
+        unprintable = make_certificate(session, centre, batch=batch, candidate=taro)
+        make_certificate(session, centre, batch=batch, candidate=longest)
+    export_id = _export(db_url, actor, ExportSelection(batch_ids=(fanshaws["batch"],)))
+    assert run_queued_tasks() == 1
+    row = _row(db_url, actor, export_id)
+    assert (row.status, row.certificates, row.skipped) == ("Finished", 6, 2)
+    assert "1 could not be drawn (each with its reason)" in row.skipped_text
+    archive = _zip(db_url, actor, export_id)
+    assert len([name for name in archive.namelist() if name.endswith(".pdf")]) == 4
+    listing = archive.read(NOT_INCLUDED).decode()
+    assert (
+        f"{unprintable.number}  Taro 山田  its name holds letters the certificate's font "
+        "cannot print (山田)"
+    ) in listing
