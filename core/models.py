@@ -262,6 +262,9 @@ class ClaimRow(Base):
     description: Mapped[str] = mapped_column(String(300), default="")
     # Already in the database exactly as in this row (a file imported again): skipped.
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The row's own fields have problems: it is staged (with what could be read) only so
+    # that its partners are checked against it (a number twice, a candidate named twice).
+    has_problems: Mapped[bool] = mapped_column(Boolean, default=False)
     batch_id: Mapped[int | None] = mapped_column(Integer)
 
 

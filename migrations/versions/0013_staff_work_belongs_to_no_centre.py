@@ -9,6 +9,10 @@ export, candidate emails, a claims import) records no centre, so no centre's use
 list it. Until now a staff job recorded the staff member's "current centre" (the first
 centre by name), and that centre's users saw staff's exports in Document Downloads and
 could download them. Existing jobs of staff users are moved off their centre here.
+
+claim_rows.has_problems: a claims import stages every readable row, those with problems
+of their own too, so that a number twice or a candidate named twice is reported even
+when the partner row has another error (claim_rows is emptied after every import).
 """
 
 from collections.abc import Sequence
@@ -29,15 +33,21 @@ def upgrade() -> None:
         "UPDATE jobs SET centre_id = NULL "
         "WHERE user_id IN (SELECT id FROM users WHERE role = 'staff')"
     )
+    with op.batch_alter_table("claim_rows") as batch_op:
+        batch_op.add_column(
+            sa.Column("has_problems", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("claim_rows") as batch_op:
+        batch_op.alter_column("has_problems", server_default=None)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("claim_rows") as batch_op:
+        batch_op.drop_column("has_problems")
     # A staff job has no centre to go back to: it is removed with its chosen certificates.
-    op.execute(
-        "DELETE FROM job_certificates WHERE job_id IN (SELECT id FROM jobs WHERE centre_id IS NULL)"
-    )
-    op.execute("DELETE FROM claim_name_parts WHERE job_id IN (SELECT id FROM jobs WHERE centre_id IS NULL)")
-    op.execute("DELETE FROM claim_rows WHERE job_id IN (SELECT id FROM jobs WHERE centre_id IS NULL)")
+    staff_jobs = "SELECT id FROM jobs WHERE centre_id IS NULL"
+    for table in ("job_certificates", "claim_name_parts", "claim_rows"):
+        op.execute(f"DELETE FROM {table} WHERE job_id IN ({staff_jobs})")
     op.execute("DELETE FROM jobs WHERE centre_id IS NULL")
     with op.batch_alter_table("jobs") as batch_op:
         batch_op.alter_column("centre_id", existing_type=sa.Integer(), nullable=False)
