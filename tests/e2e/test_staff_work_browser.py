@@ -66,5 +66,5 @@ def test_a_staff_export_is_in_no_centres_document_downloads(
         expect(theirs.get_by_text(EXPORT)).to_have_count(0)
         expect(theirs.get_by_text("Priya Shah")).to_have_count(0)
         if email.startswith("coordinator@fanshaws"):
-            screenshot(theirs, "32-document-downloads-without-staff-exports")
+            screenshot(theirs, "36-downloads-without-staff-exports")
         theirs.context.close()
