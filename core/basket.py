@@ -12,8 +12,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
+from core.batches import not_printed_refusal
 from core.certificates import visible_certificate
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import Basket, BasketLine, Certificate, OrderLine, Qualification
 from core.prices import PricedLine, price_list, vat_pence
 from core.revocation import revoked_refusal
@@ -24,6 +25,17 @@ ONE_EACH = (
     "Only one duplicate certificate and one proof-of-qualification letter can be ordered "
     "per candidate per achievement."
 )
+CENTRES_ORDER = (
+    "Orders are placed by a centre's own users, and invoiced to that centre; staff do not "
+    "place them."
+)
+
+
+def refuse_staff_orders(actor: Actor) -> None:
+    """An order is a centre's purchase, listed to its users: staff's work belongs to no
+    centre, so staff place none (checked in core, whatever the screens show)."""
+    if actor.is_staff:
+        raise PermissionDenied(CENTRES_ORDER)
 
 
 @dataclass(frozen=True)
@@ -99,11 +111,13 @@ def _basket_for_centre(session: Session, actor: Actor, centre_id: int) -> Basket
 
 
 def refusal(session: Session, *, actor: Actor, certificate_id: int, product: str) -> str | None:
-    """Why this item cannot be ordered (revoked, already ordered, or in a basket), else
-    None."""
+    """Why this item cannot be ordered (revoked, not printed yet, already ordered, or in
+    a basket), else None."""
     certificate = session.get(Certificate, certificate_id)
     if certificate is not None and (revoked := revoked_refusal(certificate)):
         return revoked
+    if certificate is not None and (waiting := not_printed_refusal(session, certificate)):
+        return waiting
     if session.scalar(
         select(OrderLine.id).where(
             OrderLine.certificate_id == certificate_id,
@@ -164,6 +178,7 @@ def add_to_basket(
     reason: str,
     other_reason: str = "",
 ) -> BasketLine:
+    refuse_staff_orders(actor)
     form = order_form(session, actor=actor, certificate_id=certificate_id, product=product)
     if form.refused:
         raise InvalidInput(form.refused)

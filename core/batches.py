@@ -334,18 +334,32 @@ def list_batch_certificates(
 
 
 def visible_batch_ids(session: Session, *, actor: Actor, batch_ids: list[int]) -> list[int]:
-    """The ids among `batch_ids` of the actor's active centre (where exports and emails
-    are made); any other means NotFound."""
+    """The ids among `batch_ids` of the actor's active centre (staff: any centre), where
+    exports and emails are made; any other means NotFound."""
     found = set(
-        session.scalars(
-            select(PrintBatch.id).where(
-                PrintBatch.id.in_(batch_ids), PrintBatch.centre_id == actor.centre_id
-            )
-        )
+        session.scalars(select(PrintBatch.id).where(PrintBatch.id.in_(batch_ids), _in_scope(actor)))
     )
     if not batch_ids or found != set(batch_ids):
         raise NotFound(NO_SUCH_BATCH)
     return sorted(found)
+
+
+# A certificate is printed once its batch is Complete (one with no batch never waited).
+PRINTED = or_(Certificate.batch_id.is_(None), PrintBatch.status == BatchStatus.COMPLETE.value)
+
+
+def not_printed_refusal(session: Session, certificate: Certificate) -> str | None:
+    """Why a certificate whose batch is not Complete cannot be ordered (None if it can):
+    a reprint or letter of something never printed is not a duplicate of anything."""
+    if certificate.batch_id is None:
+        return None
+    status = session.scalar(select(PrintBatch.status).where(PrintBatch.id == certificate.batch_id))
+    if status == BatchStatus.COMPLETE:
+        return None
+    return (
+        f"Certificate {certificate.number} has not been printed yet: it can be ordered once "
+        "its batch is Complete."
+    )
 
 
 def refuse_unless_complete(session: Session, certificate_ids: Select, waiting_for: str) -> None:

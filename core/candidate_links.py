@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.certificate_pdf import CertificateContent
+from core.certificate_pdf import CannotDraw, CertificateContent
 from core.certificates import has_pdf
 from core.config import get_settings
 from core.db import session_scope
@@ -115,7 +115,10 @@ def candidate_pdf(*, token: str, now: dt.datetime | None = None) -> bytes:
             raise NotFound("This certificate has no PDF.")
         code = give_verify_code(session, certificate.id)
         content = _content(certificate, verification_address(code))
-    return signing_renderer().render([content])[0]
+    try:
+        return signing_renderer().render([content])[0]
+    except CannotDraw as error:
+        raise NotFound(f"This certificate's PDF cannot be made: {error}.") from None
 
 
 def candidate_pdf_name(certificate: VerifiedCertificate) -> str:

@@ -8,12 +8,18 @@ fpdf2 encrypts (AES-128, an owner password, permissions that refuse printing and
 changing; opening needs no password) and which is then cut into one file per
 certificate from fpdf2's own serialized objects, without parsing or encrypting again.
 Each file is written with an empty signature that a `Sealer` (core.signing) fills.
+
+Every text line shrinks to fit its width, then wraps (inside a word only when the word
+alone is wider than the line) within the height the template gives it; a certificate
+whose text still does not fit, or holds a letter the font cannot print, is not drawn:
+`render_each` answers it with the reason, and draws the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 import tomllib
@@ -28,13 +34,26 @@ import segno
 from fpdf import FPDF
 from fpdf.encryption import EncryptionDictionary
 from fpdf.enums import AccessPermission, EncryptionMethod
+from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer, PDFCatalog, PDFInfo
 from PIL import Image
 
 from core.config import ROOT
 from core.text import uk_date
 
+log = logging.getLogger(__name__)
 TEMPLATE = ROOT / "data" / "certificate" / "template.toml"
+PT = 25.4 / 72  # millimetres in a point
+LEADING = 1.15  # a wrapped line's rows are this many font sizes apart
+SHRINK_STEP = 0.92
+# What a field is called in the reason a certificate could not be drawn.
+FIELD_NAMES = {
+    "full_name": "name",
+    "qualification_title": "qualification title",
+    "centre": "centre's name",
+    "number": "certificate number",
+    "verify_url": "verification address",
+}
 AWARDING_BODY = "Institute of the Motor Industry"
 # Copying text and accessibility only: no printing, no changes, no forms, no assembly.
 PERMISSIONS = AccessPermission.COPY | AccessPermission.COPY_FOR_ACCESSIBILITY
@@ -77,6 +96,42 @@ class Sealer(Protocol):
     def seal(self, pdf: bytes) -> bytes: ...
 
 
+class CannotDraw(ValueError):
+    """A certificate that cannot be printed as it is; the message says why, in words."""
+
+
+class _MissingLetters(ValueError):
+    def __init__(self, letters: str) -> None:
+        super().__init__(letters)
+        self.letters = letters
+
+
+@dataclass(frozen=True)
+class NotDrawn:
+    """A certificate `render_each` could not draw, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    """One row of text as drawn: baseline start (x, y) and width in millimetres."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    bold: bool
+    width: float
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, CannotDraw):
+        return str(error)
+    log.exception("a certificate could not be drawn")
+    return f"it could not be drawn ({type(error).__name__})"
+
+
 def qr_image(data: str) -> Image.Image:
     """The QR code as a small greyscale image, one pixel a module (a fixed mask: choosing
     among the eight costs 4 ms, and any mask reads)."""
@@ -115,10 +170,42 @@ class CertificateRenderer:
 
     def render(self, certificates: list[CertificateContent]) -> list[bytes]:
         """One encrypted single-page PDF per certificate, in order, signed when the
-        renderer has a sealer."""
+        renderer has a sealer; raises if any certificate cannot be drawn."""
         document = self._document()
         for certificate in certificates:
-            self._page(document, certificate)
+            self._page(document, self._prepared(document, certificate))
+        return self._files(document, certificates)
+
+    def render_each(self, certificates: list[CertificateContent]) -> list[bytes | NotDrawn]:
+        """Like `render`, but a certificate that cannot be drawn is answered with the
+        reason (NotDrawn) and the others are drawn all the same."""
+        try:
+            document = self._document()
+            results: list[bytes | NotDrawn | None] = []
+            drawn = []
+            for certificate in certificates:
+                try:
+                    prepared = self._prepared(document, certificate)
+                except Exception as error:
+                    results.append(NotDrawn(_reason(error)))
+                    continue
+                self._page(document, prepared)
+                results.append(None)
+                drawn.append(certificate)
+            files = iter(self._files(document, drawn) if drawn else [])
+            return [result or next(files) for result in results]
+        except Exception as error:
+            if len(certificates) == 1:
+                return [NotDrawn(_reason(error))]
+            return [self.render_each([certificate])[0] for certificate in certificates]
+
+    def placed_text(self, certificate: CertificateContent) -> list[PlacedText]:
+        """Where each row of the certificate's text goes (raises CannotDraw)."""
+        return self._prepared(self._document(), certificate)[1]
+
+    def _files(
+        self, document: _ChunkDocument, certificates: list[CertificateContent]
+    ) -> list[bytes]:
         chunk = _EncryptedChunk(document, self.sealer)
         files = [
             chunk.single_page_file(page_id, title=f"Certificate {certificate.number}")
@@ -139,20 +226,28 @@ class CertificateRenderer:
         document.add_font("Body", "B", str(self.folder / self.layout["font_bold"]))
         return document
 
-    def _page(self, document: FPDF, certificate: CertificateContent) -> None:
+    def _prepared(
+        self, document: FPDF, certificate: CertificateContent
+    ) -> tuple[Image.Image, list[PlacedText]]:
+        """Everything that can fail, before a page is added: the QR code and where each
+        row of text goes."""
+        fields = certificate.fields()
+        rows = [row for line in self.layout["text"] for row in self._rows(document, line, fields)]
+        return qr_image(certificate.verify_url), rows
+
+    def _page(self, document: FPDF, prepared: tuple[Image.Image, list[PlacedText]]) -> None:
+        qr_code, rows = prepared
         document.add_page()
         document.image(self._images["artwork"], x=0, y=0, w=document.w, h=document.h)
         self._mark(document)
         logo = self.layout["logo"]
         document.image(self._images["logo"], x=logo["x"], y=logo["y"], w=logo["w"])
         document.set_text_color(*self.layout["ink"])
-        fields = certificate.fields()
-        for line in self.layout["text"]:
-            self._line(document, line, fields)
+        for row in rows:
+            document.set_font("Body", "B" if row.bold else "", row.size)
+            document.text(row.x, row.y, row.text)
         qr = self.layout["qr"]
-        document.image(
-            qr_image(certificate.verify_url), x=qr["x"], y=qr["y"], w=qr["size"], h=qr["size"]
-        )
+        document.image(qr_code, x=qr["x"], y=qr["y"], w=qr["size"], h=qr["size"])
 
     def _mark(self, document: FPDF) -> None:
         """The visible 'not valid when printed' mark: across the page, and at its foot."""
@@ -172,26 +267,110 @@ class CertificateRenderer:
         every certificate (the marks, the headings, the title and centre of a batch)."""
         key = (document.font_family + document.font_style, document.font_size_pt, text)
         if (width := self._widths.get(key)) is None:
+            font = document.current_font
+            assert isinstance(font, TTFFont), "the template's fonts are TrueType"
+            cmap = font.cmap
+            if missing := "".join(sorted({c for c in text if ord(c) not in cmap})):
+                raise _MissingLetters(missing)
             if len(self._widths) >= WIDTHS_KEPT:
                 self._widths.clear()
             width = self._widths[key] = document.get_string_width(text)
         return width
 
-    def _line(self, document: FPDF, line: dict, fields: dict[str, str]) -> None:
+    def _rows(self, document: FPDF, line: dict, fields: dict[str, str]) -> list[PlacedText]:
+        """A template line's rows: at its size if it fits, else shrunk to fit its width
+        (down to its smallest size), else wrapped within its height, shrinking further
+        as needed; CannotDraw when even that fails."""
         names = _field_names(line["text"])
         if names and not any(fields[name] for name in names):
-            return
+            return []
+        size, bold = line["size"], bool(line.get("bold"))
+        document.set_font("Body", "B" if bold else "", size)
+        text = " ".join(line["text"].format_map(fields).split())
+        what = next((FIELD_NAMES[name] for name in names if name in FIELD_NAMES), "text")
+        fit = line.get("fit", self.layout["fit"])
+        try:
+            width = self._width(document, text)
+            if width <= fit:
+                return [self._placed(document, line, text, line["y"], size, width)]
+            smallest = line.get("min_size", size * self.layout["min_size_ratio"])
+            if size * fit / width >= smallest:
+                return [self._placed(document, line, text, line["y"], size * fit / width, fit)]
+            return self._wrapped(document, line, text, fit, smallest, what)
+        except _MissingLetters as missing:
+            raise CannotDraw(
+                f"its {what} holds letters the certificate's font cannot print ({missing.letters})"
+            ) from None
+
+    def _wrapped(
+        self, document: FPDF, line: dict, text: str, fit: float, smallest: float, what: str
+    ) -> list[PlacedText]:
+        """Rows centred on the line's baseline, at the largest size whose rows fit the
+        line's height (one row's height unless the template gives more)."""
         size = line["size"]
-        document.set_font("Body", "B" if line.get("bold") else "", size)
-        text = line["text"].format_map(fields)
-        if line.get("align") == "L":
-            document.text(line["x"], line["y"], text)
-            return
-        width = self._width(document, text)
-        if width > line.get("fit", document.w):  # a long title: smaller, never cut
-            document.set_font_size(size * line["fit"] / width)
-            width = line["fit"]
-        document.text((document.w - width) / 2, line["y"], text)
+        height = line.get("height", size * PT)
+        current = size
+        while True:
+            rows = self._broken(document, text, fit, current / size)
+            lead = current * PT * LEADING
+            if (len(rows) - 1) * lead + current * PT <= height:
+                first = line["y"] - (len(rows) - 1) * lead / 2
+                return [
+                    self._placed(document, line, row, first + index * lead, current, width)
+                    for index, (row, width) in enumerate(rows)
+                ]
+            if current <= smallest:
+                raise CannotDraw(f"its {what} is too long to print, even small and wrapped")
+            current = max(smallest, current * SHRINK_STEP)
+
+    def _broken(
+        self, document: FPDF, text: str, fit: float, scale: float
+    ) -> list[tuple[str, float]]:
+        """`text` in rows no wider than `fit` at `scale` times the font's size: broken
+        between words, and inside a word only when it alone is wider than a row."""
+        space = self._width(document, " ") * scale
+        rows: list[tuple[str, float]] = []
+        row, row_width = "", 0.0
+        for word in text.split(" "):
+            pieces = self._pieces(document, word, fit, scale)
+            for index, (piece, width) in enumerate(pieces):
+                if row and row_width + space + width > fit:
+                    rows.append((row, row_width))
+                    row, row_width = "", 0.0
+                row, row_width = (
+                    (f"{row} {piece}", row_width + space + width)
+                    if row
+                    else (
+                        piece,
+                        width,
+                    )
+                )
+                if index < len(pieces) - 1:  # a piece of a long word fills its row
+                    rows.append((row, row_width))
+                    row, row_width = "", 0.0
+        return [*rows, (row, row_width)] if row else rows
+
+    def _pieces(
+        self, document: FPDF, word: str, fit: float, scale: float
+    ) -> list[tuple[str, float]]:
+        width = self._width(document, word) * scale
+        if width <= fit:
+            return [(word, width)]
+        pieces: list[tuple[str, float]] = []
+        piece, piece_width = "", 0.0
+        for letter in word:
+            letter_width = self._width(document, letter) * scale
+            if piece and piece_width + letter_width > fit:
+                pieces.append((piece, piece_width))
+                piece, piece_width = "", 0.0
+            piece, piece_width = piece + letter, piece_width + letter_width
+        return [*pieces, (piece, piece_width)]
+
+    def _placed(
+        self, document: FPDF, line: dict, text: str, y: float, size: float, width: float
+    ) -> PlacedText:
+        x = line["x"] if line.get("align") == "L" else (document.w - width) / 2
+        return PlacedText(text, x, y, size, bool(line.get("bold")), width)
 
 
 class _ChunkDocument(FPDF):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from core.models import Candidate, Centre, Certificate, Qualification
+from core.models import BatchStatus, Candidate, Centre, Certificate, PrintBatch, Qualification
 from core.users import Actor
 from core.verify import verification_count
 
@@ -86,10 +86,20 @@ class DocumentCard:
     revoked: bool
     revoked_reason: str = ""
     times_verified: int = 0
+    batch_id: int | None = None
+    batch_status: str = BatchStatus.COMPLETE.value
 
     @property
     def has_pdf(self) -> bool:
         return has_pdf(self.issue_date)
+
+    @property
+    def not_printed_text(self) -> str:
+        """Not printed yet while its batch is not Complete: no PDF to export and nothing
+        to reprint yet ("" once printed)."""
+        if self.batch_id is None or self.batch_status == BatchStatus.COMPLETE:
+            return ""
+        return f"Not printed yet: batch {self.batch_id} is {self.batch_status.title()}."
 
 
 def visible_certificate(session: Session, *, actor: Actor, certificate_id: int) -> Certificate:
@@ -124,4 +134,9 @@ def get_document_card(session: Session, *, actor: Actor, certificate_id: int) ->
         revoked=certificate.revoked,
         revoked_reason=certificate.revoked_reason,
         times_verified=verification_count(session, certificate.id),
+        batch_id=certificate.batch_id,
+        batch_status=session.scalar(
+            select(PrintBatch.status).where(PrintBatch.id == certificate.batch_id)
+        )
+        or BatchStatus.COMPLETE.value,
     )

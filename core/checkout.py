@@ -19,7 +19,7 @@ from core.addresses import (
     payer,
 )
 from core.audit import record_event
-from core.basket import ONE_EACH, BasketRow, basket_rows, new_token
+from core.basket import ONE_EACH, BasketRow, basket_rows, new_token, refuse_staff_orders
 from core.certificates import visible_certificate
 from core.config import Settings, get_settings
 from core.errors import InvalidInput, NotFound, PermissionDenied
@@ -254,6 +254,7 @@ def place_order(
     """Place the basket as an order. `token` is the basket's token when the page showed
     it: placing with the same token again returns the same order."""
     settings = settings or get_settings()
+    refuse_staff_orders(actor)
     if (order := _existing(session, actor, token)) is not None:
         return _placed(order, checkout, actor, settings)
     basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))

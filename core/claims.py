@@ -3,7 +3,11 @@ awarded becomes candidates, qualifications, certificates and one Pending print b
 centre and kind of certificate.
 
 Every row is checked first. A file with any problem imports nothing and says which rows
-and fields are wrong; a good file is imported in one transaction. A row whose certificate
+and fields are wrong: every problem of every row, in one pass, sorted by line (rows with
+problems of their own are staged too, so that their partners in a number given twice or
+a candidate named twice are reported); a good file is imported in one transaction. Rows
+whose first cell starts with # are comments (the template's example row) and are
+ignored. A row whose certificate
 is already in the database exactly as the row says is skipped, so importing the same file
 twice creates nothing new.
 
@@ -18,7 +22,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import heapq
 import io
+import itertools
 import re
 import secrets
 import shutil
@@ -120,6 +126,13 @@ CHUNK = 5_000
 ERRORS_KEPT = 500
 NO_SUCH_IMPORT = "There is no import with that ID."
 NOTHING_IMPORTED = "nothing was imported"
+COMMENT = "#"
+EXAMPLE_MARK = "# example, ignored: "
+NO_CLAIMS = (
+    "holds no claims to import: add one row per certificate under the header "
+    "(rows starting with # are examples and are ignored)"
+)
+_FIELD_ORDER = {name: index for index, name in enumerate(("file", "header", "row", *COLUMNS))}
 _PATTERNS = {
     "certificate_number": (re.compile(r"^[0-9]{9}-[0-9]{2}-[0-9]{4}$"), "like 016559933-01-1800"),
     "candidate_number": (re.compile(r"^[0-9]{8}$"), "8 digits, like 42231110"),
@@ -145,15 +158,27 @@ class ClaimProblem:
 
 @dataclass
 class ProblemLog:
-    """The problems found, the first ERRORS_KEPT of them kept (memory stays flat)."""
+    """Every problem counted; the ERRORS_KEPT first by line kept (memory stays flat,
+    whichever check finds them and in whatever order)."""
 
-    kept: list[ClaimProblem] = field(default_factory=list)
     count: int = 0
+    _heap: list[tuple[tuple[int, int, int], ClaimProblem]] = field(default_factory=list)
+    _order: Iterator[int] = field(default_factory=itertools.count)
 
     def add(self, line: int, column: str, message: str) -> None:
         self.count += 1
-        if len(self.kept) < ERRORS_KEPT:
-            self.kept.append(ClaimProblem(line, column, message))
+        rank = (line, _FIELD_ORDER.get(column, len(_FIELD_ORDER)), next(self._order))
+        negated = (-rank[0], -rank[1], -rank[2])  # a max-heap: the last kept is on top
+        entry = (negated, ClaimProblem(line, column, message))
+        if len(self._heap) < ERRORS_KEPT:
+            heapq.heappush(self._heap, entry)
+        elif negated > self._heap[0][0]:
+            heapq.heapreplace(self._heap, entry)
+
+    @property
+    def kept(self) -> list[ClaimProblem]:
+        """The kept problems by line, then field (in the file's column order)."""
+        return [problem for _, problem in sorted(self._heap, reverse=True)]
 
 
 @dataclass(frozen=True)
@@ -190,11 +215,12 @@ class ClaimImport:
 
 
 def claims_template() -> bytes:
-    """A CSV with the columns an import needs and one example row."""
+    """A CSV with the columns an import needs and one example row, marked with # so
+    that the template imported as it is creates nothing (it says it holds no claims)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    writer.writerow(TEMPLATE_ROW)
+    writer.writerow([EXAMPLE_MARK + TEMPLATE_ROW[0], *TEMPLATE_ROW[1:]])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -321,7 +347,8 @@ class _RowChecker:
     log: ProblemLog
 
     def check(self, line: int, cells: list[str]) -> dict | None:
-        """The row as a claim_rows row, or None after logging its problems."""
+        """The row as a claim_rows row (with `has_problems` after logging problems of
+        its own), or None when its fields cannot be told apart."""
         if len(cells) != self.width:
             self.log.add(line, "row", f"has {len(cells)} fields; the header has {self.width}")
             return None
@@ -339,7 +366,7 @@ class _RowChecker:
         dates = {name: self._check_date(line, name, values[name]) for name in _DATE_COLUMNS}
         self._check_dates(line, dates)
         if self.log.count > problems_before:
-            return None
+            return _as_read(line, values, centre_id, kind, dates)
         return {
             "line": line,
             "certificate_number": values["certificate_number"],
@@ -359,6 +386,7 @@ class _RowChecker:
             "expiry_date": dates["expiry_date"],
             "description": values["description"],
             "skipped": False,
+            "has_problems": False,
         }
 
     def _check_text(self, line: int, name: str, value: str) -> None:
@@ -394,6 +422,45 @@ class _RowChecker:
 
 
 _DATE_COLUMNS = ("date_of_birth", "issue_date", "expiry_date")
+_STAGED_LENGTHS = LENGTHS | {"kind": 40}
+
+
+def _as_read(
+    line: int,
+    values: dict[str, str],
+    centre_id: int | None,
+    kind: str | None,
+    dates: dict[str, dt.date | None],
+) -> dict:
+    """A row with problems of its own, staged as far as it could be read (text made to
+    fit the staging columns, unreadable values left empty) so that the checks across
+    rows see it; it is never imported."""
+
+    def text(name: str) -> str:
+        return _CONTROL.sub("", values[name])[: _STAGED_LENGTHS.get(name, 300)]
+
+    first_name, surname = text("first_name"), text("surname")
+    return {
+        "line": line,
+        "certificate_number": text("certificate_number"),
+        "centre_id": centre_id or 0,
+        "candidate_number": text("candidate_number"),
+        "first_name": first_name,
+        "surname": surname,
+        "first_name_key": _key(first_name)[:100],
+        "surname_key": _key(surname)[:100],
+        "birth_date": dates["date_of_birth"],
+        "email": text("email") or None,
+        "qualification_number": text("qualification_number"),
+        "qualification_title": text("qualification_title"),
+        "kind": kind or text("kind"),
+        "grade": text("grade"),
+        "issue_date": dates["issue_date"] or dt.date.min,
+        "expiry_date": dates["expiry_date"],
+        "description": text("description"),
+        "skipped": False,
+        "has_problems": True,
+    }
 
 
 # Reading the file ------------------------------------------------------------------------
@@ -434,7 +501,7 @@ def _rows(stored: IO[bytes], log: ProblemLog) -> Iterator[tuple[int, list[str]]]
     reader = csv.reader(_text_lines(stored, log), strict=True)
     try:
         for cells in reader:
-            if any(cell.strip() for cell in cells):
+            if any(cell.strip() for cell in cells) and not cells[0].lstrip().startswith(COMMENT):
                 yield reader.line_num, cells
     except csv.Error as error:
         log.add(reader.line_num, "file", f"is not a readable CSV file here ({error})")
@@ -458,7 +525,8 @@ def _centre_numbers() -> dict[str, int]:
 
 
 def _stage(claim: Claim, name: str, log: ProblemLog) -> int:
-    """Check every row, staging the good ones in chunks; returns the rows read."""
+    """Check every row, staging each readable one in chunks (with its problems marked);
+    returns the rows read."""
     with open_export_file(name) as stored:
         rows = _rows(stored, log)
         header = next(rows, None)
@@ -482,6 +550,8 @@ def _stage(claim: Claim, name: str, log: ProblemLog) -> int:
                 chunk = []
         _insert_staged(claim.job_id, chunk)
         report_progress(claim, read)
+    if not read and not log.count:
+        log.add(1, "file", NO_CLAIMS)
     return read
 
 
@@ -522,7 +592,10 @@ def _lines_of(
 def _repeated_numbers(session: Session, job_id: int, log: ProblemLog) -> None:
     number = ClaimRow.certificate_number
     repeated = (
-        select(number).where(ClaimRow.job_id == job_id).group_by(number).having(func.count() > 1)
+        select(number)
+        .where(ClaimRow.job_id == job_id, number != "")
+        .group_by(number)
+        .having(func.count() > 1)
     )
     first: dict[str, int] = {}
     for line, value, *_ in _lines_of(session, job_id, number, repeated):
@@ -536,7 +609,7 @@ def _candidates_named_twice(session: Session, job_id: int, log: ProblemLog) -> N
     number = ClaimRow.candidate_number
     named_twice = (
         select(number)
-        .where(ClaimRow.job_id == job_id)
+        .where(ClaimRow.job_id == job_id, number != "")
         .group_by(number)
         .having(
             or_(
@@ -568,13 +641,15 @@ def _differs(row: type[ClaimRow], person: type[Candidate]) -> ColumnElement[bool
 
 def _clashes_with_database(session: Session, job_id: int, log: ProblemLog) -> None:
     """Certificate numbers given to another certificate, candidate numbers of another
-    person, qualification numbers of another kind."""
+    person, qualification numbers of another kind (rows without problems of their own:
+    the others' values may be only partly read)."""
+    checked = ClaimRow.has_problems.is_(False)
     certificate_clashes = session.execute(
         select(ClaimRow.line)
         .join(Certificate, Certificate.number == ClaimRow.certificate_number)
         .join(Candidate, Candidate.id == Certificate.candidate_id)
         .join(Qualification, Qualification.id == Certificate.qualification_id)
-        .where(ClaimRow.job_id == job_id, ~_same_certificate())
+        .where(ClaimRow.job_id == job_id, checked, ~_same_certificate())
         .order_by(ClaimRow.line)
     )
     for (line,) in certificate_clashes:
@@ -582,7 +657,7 @@ def _clashes_with_database(session: Session, job_id: int, log: ProblemLog) -> No
     people = session.execute(
         select(ClaimRow.line)
         .join(Candidate, Candidate.candidate_number == ClaimRow.candidate_number)
-        .where(ClaimRow.job_id == job_id, _differs(ClaimRow, Candidate))
+        .where(ClaimRow.job_id == job_id, checked, _differs(ClaimRow, Candidate))
         .order_by(ClaimRow.line)
     )
     for (line,) in people:
@@ -590,7 +665,7 @@ def _clashes_with_database(session: Session, job_id: int, log: ProblemLog) -> No
     kinds = session.execute(
         select(ClaimRow.line, Qualification.kind)
         .join(Qualification, Qualification.number == ClaimRow.qualification_number)
-        .where(ClaimRow.job_id == job_id, Qualification.kind != ClaimRow.kind)
+        .where(ClaimRow.job_id == job_id, checked, Qualification.kind != ClaimRow.kind)
         .order_by(ClaimRow.line)
     )
     for line, kind in kinds:

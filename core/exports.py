@@ -1,7 +1,9 @@
 """Exports: the chosen certificates as secure PDFs in one zip, made by a worker and
 listed in Document Downloads (Pending with progress, Finished, Expired 24 hours after it
-finished, or Failed with the reason). Certificates issued before 1 November 2017 have no
-PDF: they are counted, and listed in a text file inside the zip."""
+finished, or Failed with the reason). What can be exported is; the rest is left out and
+said, before the user types (`plan_export`), in Document Downloads and in a text file
+inside the zip: certificates not printed yet (their batch is not Complete), revoked, or
+issued before 1 November 2017 (no PDF)."""
 
 from __future__ import annotations
 
@@ -13,20 +15,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from huey import crontab
-from sqlalchemy import Row, Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Row, Select, bindparam, func, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from core.audit import record_event
-from core.batches import refuse_unless_complete
-from core.certificate_pdf import CertificateContent
+from core.batches import PRINTED, visible_batch_ids
+from core.certificate_pdf import CertificateContent, NotDrawn
 from core.certificates import PDF_FROM
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import InvalidInput, NotFound
 from core.files import AppendOnly, delete_export_file, open_export_file
-from core.jobs import Claim, enqueue_job, finish_job, report_progress
+from core.jobs import Claim, enqueue_job, finish_job, jobs_seen_by, report_progress
 from core.models import (
+    BatchStatus,
     Candidate,
     Centre,
     Certificate,
@@ -52,6 +55,8 @@ NO_SUCH_EXPORT = "There is no export with that ID."
 NOT_INCLUDED = "not-included.txt"
 PRE_2017_REASON = "issued before 1 November 2017, when certificates had no PDF"
 REVOKED_REASON = "revoked by the awarding body"
+NOT_PRINTED_REASON = "not printed yet (its batch is not Complete)"
+NOT_DRAWN_REASON = "could not be drawn (each with its reason)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class ExportRow:
     skipped: int
     reason: str
     revoked: int = 0
+    not_printed: int = 0
+    not_drawn: int = 0
 
     @property
     def status_text(self) -> str:
@@ -92,8 +99,10 @@ class ExportRow:
         if not self.skipped:
             return ""
         counts = {
-            PRE_2017_REASON: self.skipped - self.revoked,
+            NOT_PRINTED_REASON: self.not_printed,
             f"{REVOKED_REASON} (each with its reason)": self.revoked,
+            PRE_2017_REASON: self.skipped - self.revoked - self.not_printed - self.not_drawn,
+            NOT_DRAWN_REASON: self.not_drawn,
         }
         reasons = [(count, reason) for reason, count in counts.items() if count]
         said = (
@@ -131,24 +140,17 @@ def pdf_name(number: str, full_name: str) -> str:
 
 
 def _selected_ids(session: Session, actor: Actor, selection: ExportSelection) -> Select:
-    """The certificate ids chosen, scoped to the actor: anything of another centre
-    answers NotFound, exactly as something that does not exist."""
-    own = Certificate.centre_id == actor.centre_id
+    """The certificate ids chosen, scoped to the actor (staff: every centre): anything
+    of another centre answers NotFound, exactly as something that does not exist."""
+    own = true() if actor.is_staff else Certificate.centre_id == actor.centre_id
     if selection.criteria is not None:
         return matching_certificate_ids(actor, selection.criteria)
     if selection.batch_ids:
-        ids = set(selection.batch_ids)
-        found = session.scalars(
-            select(PrintBatch.id).where(
-                PrintBatch.id.in_(ids), PrintBatch.centre_id == actor.centre_id
-            )
-        )
-        if set(found) != ids:
-            raise NotFound("There is no batch with that ID.")
+        ids = visible_batch_ids(session, actor=actor, batch_ids=list(selection.batch_ids))
         return select(Certificate.id).where(Certificate.batch_id.in_(ids), own)
-    ids = set(selection.certificate_ids)
-    query = select(Certificate.id).where(Certificate.id.in_(ids), own)
-    if not ids or len(session.scalars(query).all()) != len(ids):
+    chosen = set(selection.certificate_ids)
+    query = select(Certificate.id).where(Certificate.id.in_(chosen), own)
+    if not chosen or len(session.scalars(query).all()) != len(chosen):
         raise NotFound("There is no certificate with that ID.")
     return query
 
@@ -164,19 +166,67 @@ def _check_names(file_name: str, description: str) -> tuple[str, str]:
     return file_name, description
 
 
-def _counts(session: Session, ids: Select) -> tuple[int, int, int]:
-    """(with a PDF, issued before 1 November 2017, revoked) among the chosen
-    certificates."""
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export of a selection will hold and leave out, known before the user
+    types a file name. A certificate left out for several reasons counts once, for the
+    first of: revoked, not printed yet, issued before 1 November 2017."""
+
+    with_pdf: int
+    not_printed: int
+    revoked: int
+    before: int
+
+    @property
+    def left_out(self) -> int:
+        return self.not_printed + self.revoked + self.before
+
+    @property
+    def left_out_reasons(self) -> list[str]:
+        counts = (
+            (self.not_printed, NOT_PRINTED_REASON),
+            (self.revoked, REVOKED_REASON),
+            (self.before, PRE_2017_REASON),
+        )
+        return [f"{count:,} {reason}" for count, reason in counts if count]
+
+    @property
+    def refusal(self) -> str | None:
+        """Why nothing at all can be exported (None when something can)."""
+        if self.with_pdf:
+            return None
+        if not self.left_out:
+            return "There are no certificates to export here."
+        if self.before == self.left_out:
+            return (
+                "None of these certificates has a PDF: all were "
+                f"{PRE_2017_REASON}. Their document cards are in Print Batches."
+            )
+        return f"None of these certificates can be exported: {'; '.join(self.left_out_reasons)}."
+
+
+def _counts(session: Session, ids: Select) -> ExportPlan:
+    """What the chosen certificates hold: with a PDF, and left out for each reason."""
     chosen = ids.subquery()
     live = Certificate.revoked.is_(False)
-    with_pdf, before, revoked = session.execute(
+    row = session.execute(
         select(
-            func.count().filter(Certificate.issue_date >= PDF_FROM, live),
-            func.count().filter(Certificate.issue_date < PDF_FROM, live),
+            func.count().filter(live, PRINTED, Certificate.issue_date >= PDF_FROM),
+            func.count().filter(live, ~PRINTED),
             func.count().filter(Certificate.revoked),
-        ).join(chosen, chosen.c.id == Certificate.id)
+            func.count().filter(live, PRINTED, Certificate.issue_date < PDF_FROM),
+        )
+        .select_from(Certificate)
+        .join(chosen, chosen.c.id == Certificate.id)
+        .outerjoin(PrintBatch, PrintBatch.id == Certificate.batch_id)
     ).one()
-    return with_pdf, before, revoked
+    return ExportPlan(*row)
+
+
+def plan_export(session: Session, *, actor: Actor, selection: ExportSelection) -> ExportPlan:
+    """What an export of `selection` would hold and leave out, and why (the Export
+    dialog says it before the user types); scoped like the export itself."""
+    return _counts(session, _selected_ids(session, actor, selection))
 
 
 def request_export(
@@ -187,34 +237,26 @@ def request_export(
     file_name: str,
     description: str = "",
 ) -> int:
-    """Create the export at once (Pending) and queue it for a worker; returns its id."""
+    """Create the export at once (Pending) and queue it for a worker; returns its id.
+    Whatever can be exported is; the rest is counted and listed in the zip."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
-    refuse_unless_complete(session, ids, "its certificates can be exported")
-    with_pdf, before, revoked = _counts(session, ids)
-    if with_pdf + before + revoked > get_settings().export_max_certificates:
+    plan = _counts(session, ids)
+    if plan.with_pdf + plan.left_out > get_settings().export_max_certificates:
         limit = get_settings().export_max_certificates
         raise InvalidInput(f"An export holds at most {limit:,} certificates; choose fewer.")
-    if with_pdf == 0 and revoked:
-        raise InvalidInput(
-            f"None of these certificates can be exported: {revoked:,} {REVOKED_REASON}"
-            + (f", the others {PRE_2017_REASON}." if before else ".")
-        )
-    if with_pdf == 0:
-        raise InvalidInput(
-            "None of these certificates has a PDF: all were "
-            f"{PRE_2017_REASON}. Their document cards are in Print Batches."
-        )
+    if plan.refusal:
+        raise InvalidInput(plan.refusal)
     job = enqueue_job(
         session,
         actor=actor,
         kind=KIND,
-        payload={"revoked": revoked},
-        total=with_pdf,
+        payload={"revoked": plan.revoked, "not_printed": plan.not_printed},
+        total=plan.with_pdf,
         description=description,
         file_name=file_name,
     )
-    job.skipped = before + revoked
+    job.skipped = plan.left_out
     chosen = ids.subquery()
     session.execute(
         insert(JobCertificate).from_select(
@@ -227,7 +269,7 @@ def request_export(
         user_id=actor.user_id,
         centre_id=actor.centre_id,
         target=f"job:{job.id}",
-        certificates=with_pdf + before + revoked,
+        certificates=plan.with_pdf + plan.left_out,
     )
     queue_after_commit(session, KIND, job.id)
     return job.id
@@ -249,13 +291,14 @@ def _exports_query(actor: Actor) -> Select:
     return (
         select(Job, User.first_name, User.surname)
         .join(User, User.id == Job.user_id)
-        .where(Job.centre_id == actor.centre_id, Job.kind == KIND)
+        .where(jobs_seen_by(actor), Job.kind == KIND)
     )
 
 
 def _to_row(now: dt.datetime) -> Callable[[Row], ExportRow]:
     def to_row(row: Row) -> ExportRow:
         job, first_name, surname = row
+        payload = job.payload or {}
         return ExportRow(
             id=job.id,
             file_name=download_name(job.file_name),
@@ -266,9 +309,11 @@ def _to_row(now: dt.datetime) -> Callable[[Row], ExportRow]:
             status=_shown_status(job, now),
             progress=job.progress,
             total=job.total,
-            skipped=job.skipped,
+            skipped=job.skipped + payload.get("not_drawn", 0),
             reason=job.error or "",
-            revoked=(job.payload or {}).get("revoked", 0),
+            revoked=payload.get("revoked", 0),
+            not_printed=payload.get("not_printed", 0),
+            not_drawn=payload.get("not_drawn", 0),
         )
 
     return to_row
@@ -344,7 +389,7 @@ def _give_verify_codes(session: Session, certificate_ids: list[int]) -> None:
 
 
 def _chosen(job_id: int, with_pdf: bool) -> Select:
-    included = (Certificate.issue_date >= PDF_FROM) & Certificate.revoked.is_(False)
+    included = (Certificate.issue_date >= PDF_FROM) & Certificate.revoked.is_(False) & PRINTED
     condition = included if with_pdf else ~included
     return (
         select(
@@ -362,8 +407,11 @@ def _chosen(job_id: int, with_pdf: bool) -> Select:
             Certificate.verify_code,
             Certificate.revoked,
             Certificate.revoked_reason,
+            Certificate.batch_id,
+            PrintBatch.status.label("batch_status"),
         )
         .join(JobCertificate, JobCertificate.certificate_id == Certificate.id)
+        .outerjoin(PrintBatch, PrintBatch.id == Certificate.batch_id)
         .join(Candidate, Candidate.id == Certificate.candidate_id)
         .join(Qualification, Qualification.id == Certificate.qualification_id)
         .join(Centre, Centre.id == Certificate.centre_id)
@@ -406,41 +454,52 @@ def _content(row: Row) -> CertificateContent:
     )
 
 
-def _not_included(job_id: int) -> str:
+def _left_out_because(row: Row) -> str:
+    if row.revoked:
+        return f"{REVOKED_REASON}: {row.revoked_reason}"
+    if row.batch_id is not None and row.batch_status != BatchStatus.COMPLETE:
+        return f"not printed yet: batch {row.batch_id} is {row.batch_status.title()}"
+    return f"issued {row.issue_date:%d/%m/%Y}, {PRE_2017_REASON}"
+
+
+def _not_included(job_id: int, not_drawn: list[str]) -> str:
+    """The listing of what the zip leaves out: chosen but not exportable, and
+    `not_drawn` (lines of certificates whose PDF could not be drawn)."""
     with session_scope() as session:
         rows = session.execute(_chosen(job_id, False)).all()
-    if not rows:
+    if not rows and not not_drawn:
         return ""
     lines = [
-        f"{row.number}  {row.first_name} {row.surname}  "
-        + (
-            f"{REVOKED_REASON}: {row.revoked_reason}"
-            if row.revoked
-            else f"issued {row.issue_date:%d/%m/%Y}, {PRE_2017_REASON}"
-        )
-        for row in rows
-    ]
+        f"{row.number}  {row.first_name} {row.surname}  {_left_out_because(row)}" for row in rows
+    ] + not_drawn
     return (
-        f"These {len(rows)} certificates are not in this export, each for the reason given.\n"
+        f"These {len(lines)} certificates are not in this export, each for the reason given.\n"
         "Document cards of certificates issued before 1 November 2017 can be viewed and "
         "printed in Print Batches.\n\n" + "\n".join(lines) + "\n"
     )
 
 
-def _write_zip(claim: Claim, stored_as: str) -> None:
+def _write_zip(claim: Claim, stored_as: str) -> int:
+    """Write the zip; a certificate that cannot be drawn is listed with the reason, never
+    failing the others. Returns how many could not be drawn."""
     renderer = signing_renderer()
     done = 0
+    not_drawn: list[str] = []
     with (
         open_export_file(stored_as, "wb") as handle,
         zipfile.ZipFile(AppendOnly(handle), "w", zipfile.ZIP_STORED) as archive,
     ):
         for contents in _chunks(claim.job_id):
-            for content, pdf in zip(contents, renderer.render(contents), strict=True):
-                archive.writestr(pdf_name(content.number, content.full_name), pdf)
+            for content, pdf in zip(contents, renderer.render_each(contents), strict=True):
+                if isinstance(pdf, NotDrawn):
+                    not_drawn.append(f"{content.number}  {content.full_name}  {pdf.reason}")
+                else:
+                    archive.writestr(pdf_name(content.number, content.full_name), pdf)
             done += len(contents)
             report_progress(claim, done)
-        if listing := _not_included(claim.job_id):
+        if listing := _not_included(claim.job_id, not_drawn):
             archive.writestr(NOT_INCLUDED, listing.encode())
+    return len(not_drawn)
 
 
 @job_task(KIND)
@@ -451,14 +510,17 @@ def make_export(claim: Claim) -> None:
         delete_export_file(f"{claim.job_id}-{attempt}.zip")
     stored_as = f"{claim.job_id}-{claim.attempt}.zip"
     try:
-        _write_zip(claim, stored_as)
+        not_drawn = _write_zip(claim, stored_as)
     except BaseException:
         delete_export_file(stored_as)
         raise
     with session_scope() as session:
         job = session.get_one(Job, claim.job_id)
-        summary = f"{job.total:,} PDFs" + (f", {job.skipped:,} not included" if job.skipped else "")
-    finish_job(claim, summary=summary, result_path=stored_as)
+        left_out = job.skipped + not_drawn
+        summary = f"{job.total - not_drawn:,} PDFs" + (
+            f", {left_out:,} not included" if left_out else ""
+        )
+    finish_job(claim, summary=summary, result_path=stored_as, details={"not_drawn": not_drawn})
 
 
 # Expiry --------------------------------------------------------------------------------

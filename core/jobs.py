@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, false, func, select, update
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
@@ -65,7 +65,7 @@ def enqueue_job(
 ) -> Job:
     job = Job(
         kind=kind,
-        centre_id=actor.centre_id,
+        centre_id=None if actor.is_staff else actor.centre_id,
         user_id=actor.user_id,
         payload=payload,
         total=total,
@@ -77,12 +77,22 @@ def enqueue_job(
     return job
 
 
+def jobs_seen_by(actor: Actor) -> ColumnElement[bool]:
+    """The jobs an actor may see: a centre user, their active centre's; staff, staff's
+    (recorded against no centre); a user of no centre, none (never "centre is NULL")."""
+    if actor.is_staff:
+        return Job.centre_id.is_(None)
+    if actor.centre_id is None:
+        return false()
+    return Job.centre_id == actor.centre_id
+
+
 def list_active_jobs(session: Session, *, actor: Actor, kind: str) -> list[JobRow]:
     """The actor's own jobs of one kind at their active centre, running or finished,
     until they dismiss them (other users of the centre see the results in the table)."""
     jobs = session.scalars(
         select(Job)
-        .where(Job.centre_id == actor.centre_id, Job.kind == kind)
+        .where(jobs_seen_by(actor), Job.kind == kind)
         .where(Job.user_id == actor.user_id, Job.dismissed_at.is_(None))
         .order_by(Job.id.desc())
         .limit(5)

@@ -267,6 +267,9 @@ class ClaimRow(Base):
     description: Mapped[str] = mapped_column(String(300), default="")
     # Already in the database exactly as in this row (a file imported again): skipped.
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The row's own fields have problems: it is staged (with what could be read) only so
+    # that its partners are checked against it (a number twice, a candidate named twice).
+    has_problems: Mapped[bool] = mapped_column(Boolean, default=False)
     batch_id: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -299,7 +302,9 @@ class Job(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
-    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    # The centre whose users see the job (Document Downloads, Email Status); None for the
+    # awarding body's staff, whose work belongs to no centre and is seen by staff only.
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.PENDING.value)
     file_name: Mapped[str] = mapped_column(String(200), default="")

@@ -83,7 +83,6 @@ def _refuse_batches_being_emailed(session: Session, *, actor: Actor, batch_ids: 
     already told, and show a second progress bar beside the first."""
     unfinished = session.scalars(
         select(Job.payload).where(
-            Job.centre_id == actor.centre_id,
             Job.kind == KIND,
             Job.status.in_((JobStatus.PENDING, JobStatus.RUNNING)),
         )
@@ -123,7 +122,7 @@ def _message(first_name: str, title: str, number: str, centre: str, link: str) -
     return subject, body
 
 
-def _recipients(session: Session, batch_id: int, centre_id: int) -> Sequence[Row]:
+def _recipients(session: Session, batch_id: int) -> Sequence[Row]:
     return session.execute(
         select(
             Certificate.id,
@@ -136,7 +135,8 @@ def _recipients(session: Session, batch_id: int, centre_id: int) -> Sequence[Row
         .join(Candidate, Candidate.id == Certificate.candidate_id)
         .join(Qualification, Qualification.id == Certificate.qualification_id)
         .join(Centre, Centre.id == Certificate.centre_id)
-        .where(Certificate.batch_id == batch_id, Certificate.centre_id == centre_id)
+        .join(PrintBatch, PrintBatch.id == Certificate.batch_id)
+        .where(Certificate.batch_id == batch_id, Certificate.centre_id == PrintBatch.centre_id)
         .order_by(Certificate.id)
     ).all()
 
@@ -177,7 +177,6 @@ def _notify(row: Row) -> str:
 @dataclass
 class _EmailRun:
     claim: Claim
-    centre_id: int
     user_id: int
     done: int = 0
     counts: Counter = field(default_factory=Counter)
@@ -185,7 +184,7 @@ class _EmailRun:
 
 def _email_batch(run: _EmailRun, batch_id: int) -> None:
     with session_scope() as session:
-        rows = _recipients(session, batch_id, run.centre_id)
+        rows = _recipients(session, batch_id)
         notified = dict(
             session.execute(
                 select(CertificateNotice.certificate_id, CertificateNotice.status).where(
@@ -230,7 +229,7 @@ def send_candidate_emails(claim: Claim) -> None:
     with session_scope() as session:
         job = session.get_one(Job, claim.job_id)
         batch_ids = list(job.payload["batch_ids"])
-        run = _EmailRun(claim=claim, centre_id=job.centre_id, user_id=job.user_id)
+        run = _EmailRun(claim=claim, user_id=job.user_id)
     for batch_id in batch_ids:
         _email_batch(run, batch_id)
     finish_job(claim, summary=summarise(run.counts))

@@ -54,8 +54,21 @@ def centres_for(session: Session, *, user: User) -> list[Centre]:
     return list(session.scalars(query))
 
 
+STAFF_CENTRE_NAME = "Staff, every centre"
+
+
 def actor_for(session: Session, *, user: User) -> Actor:
-    """The user's actor; their active centre falls back to the first one they may see."""
+    """The user's actor; their active centre falls back to the first one they may see.
+    Staff act for no centre: they see every centre, and their own work (exports, jobs)
+    is recorded against none, so that no centre's users ever see it."""
+    if user.role == Role.STAFF.value:
+        return Actor(
+            user_id=user.id,
+            email=user.email,
+            role=user.role,
+            centre_id=None,
+            centre_name=STAFF_CENTRE_NAME,
+        )
     centres = {centre.id: centre.name for centre in centres_for(session, user=user)}
     centre_id = user.active_centre_id if user.active_centre_id in centres else None
     if centre_id is None and centres:

@@ -48,13 +48,17 @@ with credentials, st.form("profile_password_form", clear_on_submit=True):
 
 with details, st.form("profile_details_form"):
     st.subheader("Personal details")
-    centre_id = st.selectbox(
-        "Centre",
-        options=list(centres),
-        format_func=centres.get,
-        index=list(centres).index(actor.centre_id) if actor.centre_id in centres else 0,
-        disabled=not centres,
-    )
+    centre_id = None
+    if actor.is_staff:
+        st.caption("Staff see every centre; each screen filters by one when you choose.")
+    else:
+        centre_id = st.selectbox(
+            "Centre",
+            options=list(centres),
+            format_func=centres.get,
+            index=list(centres).index(actor.centre_id) if actor.centre_id in centres else 0,
+            disabled=not centres,
+        )
     first_name = st.text_input("First name", value=user.first_name, max_chars=100)
     surname = st.text_input("Surname", value=user.surname, max_chars=100)
     telephone = st.text_input("Telephone", value=user.telephone, max_chars=40)

@@ -6,9 +6,10 @@ from ui.layout import page_title
 
 page_title(
     "Import claims",
-    "Upload a CSV of certificate claims (UTF-8; the template has every column). Every row "
-    "is checked first: a file with any problem imports nothing and lists each bad row and "
-    "field. A good file becomes certificates in one Pending print batch per centre and "
+    "Upload a CSV of certificate claims (UTF-8; the template has every column and an "
+    "example row marked with #: rows starting with # are ignored). Every row is checked "
+    "first: a file with any problem imports nothing and lists every problem of every row, "
+    "by line. A good file becomes certificates in one Pending print batch per centre and "
     "kind, which you then move through production in *All batches*. Rows already imported "
     "are skipped, so importing the same file again creates nothing new.",
 )

@@ -15,7 +15,13 @@ from core.basket import (
 )
 from core.errors import InvalidInput, NotFound
 from core.models import AuditEvent
-from tests.factories import make_actor, make_centre, make_certificate, make_qualification
+from tests.factories import (
+    make_actor,
+    make_batch,
+    make_centre,
+    make_certificate,
+    make_qualification,
+)
 
 
 @pytest.fixture
@@ -137,3 +143,19 @@ def test_a_colleagues_basket_line_cannot_be_removed(session, fanshaws):
     line = _add(session, make_actor(session, fanshaws), make_certificate(session, fanshaws))
     with pytest.raises(NotFound):
         remove_basket_lines(session, actor=make_actor(session, fanshaws), line_ids=[line.id])
+
+
+@pytest.mark.parametrize("product", ["reprint", "proof_letter"])
+@pytest.mark.parametrize("status", ["PENDING", "PRINTING", "FAILED"])
+def test_a_certificate_never_printed_cannot_be_ordered(session, fanshaws, status, product):
+    batch = make_batch(session, fanshaws, status=status, finished_at=None)
+    certificate = make_certificate(session, fanshaws, batch=batch)
+    actor = make_actor(session, fanshaws)
+    form = order_form(session, actor=actor, certificate_id=certificate.id, product=product)
+    assert form.refused == (
+        f"Certificate {certificate.number} has not been printed yet: it can be ordered "
+        "once its batch is Complete."
+    )
+    with pytest.raises(InvalidInput, match="not been printed yet"):
+        _add(session, actor, certificate, product=product)
+    assert basket_rows(session, actor=actor) == []

@@ -180,9 +180,9 @@ def _printing_batch_with_a_certificate(session, centre):
     return batch, certificate
 
 
-def test_a_batch_not_yet_complete_cannot_be_exported(session, coordinator, centres):
+def test_a_batch_not_yet_complete_alone_exports_nothing_and_says_why(session, coordinator, centres):
     batch, _ = _printing_batch_with_a_certificate(session, centres[0])
-    with pytest.raises(InvalidInput, match=f"Batch {batch.id} is Printing.*once it is Complete"):
+    with pytest.raises(InvalidInput, match=r"1 not printed yet \(its batch is not Complete\)"):
         request_export(
             session,
             actor=coordinator,
@@ -195,7 +195,7 @@ def test_a_certificate_of_a_batch_not_yet_complete_cannot_be_exported(
     session, coordinator, centres
 ):
     _, certificate = _printing_batch_with_a_certificate(session, centres[0])
-    with pytest.raises(InvalidInput, match="once it is Complete"):
+    with pytest.raises(InvalidInput, match="None of these certificates can be exported"):
         request_export(
             session,
             actor=coordinator,

@@ -84,3 +84,10 @@ def test_a_made_up_link_is_refused_alike(emailed):
     for token in ("", "x" * 43, emailed["token"][:-1]):
         with pytest.raises(NotFound, match="expired or is not valid"):
             _open(token)
+
+
+def test_a_certificate_whose_name_the_font_cannot_print_says_so_instead_of_a_pdf(db_url, emailed):
+    with session_scope(db_url) as session:
+        session.get(Certificate, emailed["id"]).candidate.surname = "山田"
+    with pytest.raises(NotFound, match=r"cannot be made: its name holds letters .*\(山田\)"):
+        candidate_pdf(token=emailed["token"])

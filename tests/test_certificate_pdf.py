@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from itertools import pairwise
+from pathlib import Path
 
 import pytest
 import zxingcpp
+from fpdf import FPDF
 from PIL import Image
 from pypdf import PasswordType, PdfReader
 from pypdf.constants import UserAccessPermissions as Allowed
 
-from core.certificate_pdf import CertificateContent, CertificateRenderer
+from core.certificate_pdf import CertificateContent, CertificateRenderer, NotDrawn
 from core.signing import load_sealer
 from tests.factories import certificate_content
 
@@ -137,3 +140,75 @@ def test_each_file_has_one_signature_field_in_its_form_and_on_its_page(pdfs):
         assert (field["/FT"], field["/T"]) == ("/Sig", "AwardingBodySignature")
         assert [annot.get_object() for annot in reader.pages[0]["/Annots"]] == [field]
         assert field["/V"]["/SubFilter"] == "/ETSI.CAdES.detached"
+
+
+# Long text shrinks, then wraps; what cannot be drawn is said ----------------------------
+
+FONTS = Path(__file__).resolve().parent.parent / "data" / "fonts"
+LONG = {
+    "a long real name": {
+        "full_name": "Maximilian Alexander-Christopher Featherstonehaugh-Montgomery"
+    },
+    "61 wide letters": {"full_name": "W" * 61},
+    "100 + 100 wide letters": {"full_name": f"{'W' * 100} {'M' * 100}"},
+    "a 300-character title": {"qualification_title": " ".join(["Maintenance"] * 30)[:300]},
+    "a 200-character centre": {"centre": "W" * 200},
+}
+
+
+def _drawn_text(pdf: bytes) -> list[tuple[str, float, float, float, bool]]:
+    """Every text the page shows, as pypdf reads it: (text, x mm, baseline y mm from the
+    top, size in points, bold), the rotated mark left aside."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    height = float(page.mediabox.height)
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and cm[1] == 0:  # not rotated
+            bold = "Bold" in str(font["/BaseFont"])
+            x, y = tm[4] + cm[4], tm[5] + cm[5]
+            found.append((text, x * 25.4 / 72, (height - y) * 25.4 / 72, size, bold))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def _measured(text: str, size: float, bold: bool) -> float:
+    """The text's width in millimetres as fpdf2 measures it, afresh."""
+    pdf = FPDF()
+    pdf.add_font("Body", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("Body", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_font("Body", "B" if bold else "", size)
+    return pdf.get_string_width(text)
+
+
+@pytest.mark.parametrize("changes", LONG.values(), ids=LONG.keys())
+def test_long_text_shrinks_then_wraps_and_stays_inside_the_page(renderer, changes):
+    content = certificate_content(**changes)
+    (pdf,) = renderer.render([content])
+    drawn = _drawn_text(pdf)
+    shown = "".join(text for text, *_ in drawn).replace(" ", "")
+    for value in changes.values():
+        assert value.replace(" ", "") in shown
+    for text, x, y, size, bold in drawn:
+        assert x >= 10 and x + _measured(text, size, bold) <= 297 - 10, text
+        assert 10 <= y <= 210 - 10, text
+    # no two rows run into each other (a row that pypdf reads in parts has one box)
+    boxes = sorted(
+        {(y - 0.75 * size * 25.4 / 72, y + 0.25 * size * 25.4 / 72) for *_, y, size, _ in drawn}
+    )
+    assert all(above[1] <= below[0] for above, below in pairwise(boxes))
+
+
+def test_a_certificate_that_cannot_be_drawn_is_answered_with_its_reason_and_the_others_drawn(
+    renderer,
+):
+    contents = [
+        certificate_content(number="016559931-01-1800"),
+        certificate_content(number="016559932-01-1800", full_name="Taro 山田"),
+        certificate_content(number="016559933-01-1800", full_name="W" * 61),
+    ]
+    first, refused, last = renderer.render_each(contents)
+    assert refused == NotDrawn("its name holds letters the certificate's font cannot print (山田)")
+    assert [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in (first, last)] == [1, 1]
+    assert "016559933-01-1800" in PdfReader(io.BytesIO(last)).pages[0].extract_text()

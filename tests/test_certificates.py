@@ -8,7 +8,7 @@ import pytest
 
 from core.certificates import get_document_card
 from core.errors import NotFound
-from tests.factories import make_actor, make_candidate, make_centre, make_certificate
+from tests.factories import make_actor, make_batch, make_candidate, make_centre, make_certificate
 
 
 def test_document_card_shows_the_guide_fields(session):
@@ -60,3 +60,23 @@ def test_document_card_prints_as_a_pdf_with_any_name(session):
     )
     pdf = document_card_pdf(card)
     assert pdf.startswith(b"%PDF-") and b"/Encrypt" not in pdf
+
+
+@pytest.mark.parametrize(
+    ("status", "printed_text"),
+    [
+        ("COMPLETE", ""),
+        ("PENDING", "Not printed yet: batch {id} is Pending."),
+        ("PRINTING", "Not printed yet: batch {id} is Printing."),
+    ],
+)
+def test_the_card_of_a_certificate_whose_batch_is_not_complete_says_not_printed_yet(
+    session, status, printed_text
+):
+    centre = make_centre(session)
+    batch = make_batch(session, centre, status=status)
+    certificate = make_certificate(session, centre, batch=batch)
+    card = get_document_card(
+        session, actor=make_actor(session, centre), certificate_id=certificate.id
+    )
+    assert card.not_printed_text == printed_text.format(id=batch.id)

@@ -237,7 +237,14 @@ def test_every_bad_row_and_field_is_listed(db_url, staff):
     problems = _refused_for(
         db_url, staff, [rows[0], _row(certificate_number="016559935-01-1800"), rows[2]]
     )
-    assert problems == [(2, "surname"), (2, "issue_date"), (4, "centre_number")]
+    assert problems == [
+        (2, "surname"),
+        (2, "issue_date"),
+        (3, "candidate_number"),  # line 2 gives the candidate no surname
+        (4, "certificate_number"),  # line 2's number again
+        (4, "centre_number"),
+        (4, "candidate_number"),
+    ]
 
 
 def test_a_candidate_number_with_two_names_refuses_the_file(db_url, staff):
@@ -245,10 +252,51 @@ def test_a_candidate_number_with_two_names_refuses_the_file(db_url, staff):
     assert _refused_for(db_url, staff, rows) == [(3, "candidate_number")]
 
 
-def test_the_template_has_every_column_and_imports_as_it_is(db_url, staff):
+def test_the_template_imported_unchanged_creates_nothing_and_says_why(db_url, staff):
     template = claims_template()
     assert template.startswith("\ufeff".encode()) and b"certificate_number" in template
-    assert _import(db_url, staff, template).outcome == "imported"
+    result = _import(db_url, staff, template)
+    assert result.outcome == "refused" and _nothing_imported(db_url)
+    assert [p.message for p in result.problems] == [
+        "holds no claims to import: add one row per certificate under the header "
+        "(rows starting with # are examples and are ignored)"
+    ]
+
+
+def test_the_templates_example_row_imports_once_its_mark_is_removed(db_url, staff):
+    text = claims_template().decode("utf-8-sig").replace("# example, ignored: ", "")
+    assert _import(db_url, staff, text.encode()).outcome == "imported"
+    assert _count(db_url, Certificate) == 1
+
+
+def test_a_number_twice_is_reported_even_when_its_partner_row_has_another_error(db_url, staff):
+    rows = [_row(issue_date="31/02/2024"), _row(candidate_number="42231111")]
+    assert _refused_for(db_url, staff, rows) == [(2, "issue_date"), (3, "certificate_number")]
+
+
+def test_a_candidate_named_twice_is_reported_even_when_its_partner_row_has_another_error(
+    db_url, staff
+):
+    rows = [
+        _row(email="not an email"),
+        _row(certificate_number="016559935-01-1800", first_name="Alice"),
+    ]
+    assert _refused_for(db_url, staff, rows) == [(2, "email"), (3, "candidate_number")]
+
+
+def test_every_problem_of_every_row_is_reported_in_one_pass_sorted_by_line(db_url, staff):
+    rows = [
+        _row(),
+        _row(candidate_number="42231111", surname="Other"),  # the number of line 2 again
+        _row(certificate_number="016559935-01-1800", centre_number="1"),
+        _row(certificate_number="016559936-01-1800", first_name="Alice", grade=""),
+    ]
+    assert _refused_for(db_url, staff, rows) == [
+        (3, "certificate_number"),
+        (4, "centre_number"),
+        (5, "candidate_number"),
+        (5, "grade"),
+    ]
 
 
 def test_an_import_is_audited_with_what_it_made(db_url, staff):

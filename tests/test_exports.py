@@ -29,11 +29,12 @@ from core.exports import (
     get_export,
     list_exports,
     pdf_name,
+    plan_export,
     read_download,
     request_export,
 )
 from core.files import export_file_exists
-from core.models import Certificate, Job, utcnow
+from core.models import Certificate, Job, PrintBatch, utcnow
 from core.search import SearchCriteria
 from core.tasks import requeue_stale_jobs
 from tests.factories import (
@@ -379,3 +380,92 @@ def test_an_export_whose_workers_keep_dying_fails_instead_of_looping(db_url, fan
     assert _row(db_url, actor, export_id).status_text == (
         "Failed: It stopped 5 times before finishing."
     )
+
+
+# What can be exported is; what cannot is left out and said --------------------------
+
+
+@pytest.fixture
+def mixed(db_url, fanshaws):
+    """Beside Fanshaws' Complete batch: a Pending batch (claims imported, not printed
+    yet) of one certificate, and a revoked certificate in the Complete batch."""
+    with session_scope(db_url) as session:
+        centre = session.get(Certificate, fanshaws["new"][0]).centre
+        pending = make_batch(session, centre, status="PENDING", finished_at=None)
+        waiting = make_certificate(session, centre, batch=pending)
+        revoked = make_certificate(
+            session, centre, batch=session.get(PrintBatch, fanshaws["batch"])
+        )
+        revoked.revoked, revoked.revoked_reason = True, "Issued in error"
+        return fanshaws | {
+            "pending_batch": pending.id,
+            "waiting": (waiting.id, waiting.number),
+            "revoked": revoked.number,
+        }
+
+
+def test_an_export_with_a_batch_not_printed_yet_exports_the_rest_and_lists_it(db_url, mixed):
+    actor = mixed["actor"]
+    both = ExportSelection(batch_ids=(mixed["batch"], mixed["pending_batch"]))
+    export_id = _export(db_url, actor, both)
+    run_queued_tasks()
+    row = _row(db_url, actor, export_id)
+    assert (row.status, row.certificates, row.total, row.skipped) == ("Finished", 6, 3, 3)
+    assert row.skipped_text == (
+        "3 not included: 1 not printed yet (its batch is not Complete); 1 revoked by the "
+        "awarding body (each with its reason); 1 issued before 1 November 2017, when "
+        "certificates had no PDF (listed in not-included.txt)."
+    )
+    archive = _zip(db_url, actor, export_id)
+    assert len([name for name in archive.namelist() if name.endswith(".pdf")]) == 3
+    listing = archive.read(NOT_INCLUDED).decode()
+    assert f"{mixed['waiting'][1]}  " in listing
+    assert f"not printed yet: batch {mixed['pending_batch']} is Pending" in listing
+    assert f"{mixed['revoked']}  " in listing and "Issued in error" in listing
+
+
+def test_the_export_dialog_is_told_what_will_be_left_out_before_anything_is_typed(db_url, mixed):
+    selection = ExportSelection(batch_ids=(mixed["batch"], mixed["pending_batch"]))
+    with session_scope(db_url) as session:
+        plan = plan_export(session, actor=mixed["actor"], selection=selection)
+    assert (plan.with_pdf, plan.left_out) == (3, 3)
+    assert plan.left_out_reasons == [
+        "1 not printed yet (its batch is not Complete)",
+        "1 revoked by the awarding body",
+        "1 issued before 1 November 2017, when certificates had no PDF",
+    ]
+    assert plan.refusal is None
+
+
+def test_an_export_of_only_certificates_not_printed_yet_is_refused_saying_why(db_url, mixed):
+    only = ExportSelection(certificate_ids=(mixed["waiting"][0],))
+    with session_scope(db_url) as session:
+        plan = plan_export(session, actor=mixed["actor"], selection=only)
+    assert plan.refusal == (
+        "None of these certificates can be exported: 1 not printed yet (its batch is not Complete)."
+    )
+    with pytest.raises(InvalidInput, match="1 not printed yet"):
+        _export(db_url, mixed["actor"], only)
+
+
+def test_a_certificate_that_cannot_be_drawn_is_listed_and_the_others_export(db_url, fanshaws):
+    actor = fanshaws["actor"]
+    with session_scope(db_url) as session:
+        batch = session.get(PrintBatch, fanshaws["batch"])
+        centre = session.get(Certificate, fanshaws["new"][0]).centre
+        taro = make_candidate(session, first_name="Taro", surname="山田")
+        longest = make_candidate(session, first_name="W" * 100, surname="M" * 100)
+        unprintable = make_certificate(session, centre, batch=batch, candidate=taro)
+        make_certificate(session, centre, batch=batch, candidate=longest)
+    export_id = _export(db_url, actor, ExportSelection(batch_ids=(fanshaws["batch"],)))
+    assert run_queued_tasks() == 1
+    row = _row(db_url, actor, export_id)
+    assert (row.status, row.certificates, row.skipped) == ("Finished", 6, 2)
+    assert "1 could not be drawn (each with its reason)" in row.skipped_text
+    archive = _zip(db_url, actor, export_id)
+    assert len([name for name in archive.namelist() if name.endswith(".pdf")]) == 4
+    listing = archive.read(NOT_INCLUDED).decode()
+    assert (
+        f"{unprintable.number}  Taro 山田  its name holds letters the certificate's font "
+        "cannot print (山田)"
+    ) in listing

@@ -8,6 +8,7 @@ import streamlit as st
 from core.batches import NO_SUCH_BATCH, BatchRow, get_batch, list_batch_certificates
 from core.errors import InvalidInput, NotFound
 from core.exports import ExportSelection
+from core.models import BatchStatus
 from core.text import parse_id, uk_date
 from ui.certificates import certificate_actions
 from ui.exports import export_dialog, open_export
@@ -55,7 +56,8 @@ def batch_view(raw_id: str) -> None:
     if not result.rows:
         st.info("This batch holds no certificates.")
         return
-    chosen = paged_table(key, result, batch_certificates_frame(result.rows))
+    printed = batch.status == BatchStatus.COMPLETE
+    chosen = paged_table(key, result, batch_certificates_frame(result.rows, printed))
     every = st.checkbox(f"Select all {result.total:,} certificates in this batch", key=f"{key}_all")
     if len(chosen) == 1 and not every:
         st.caption("Actions for the ticked certificate")

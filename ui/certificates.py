@@ -30,8 +30,17 @@ def _close(flag: str) -> None:
 
 
 def certificate_actions(certificate_id: int, key: str) -> None:
-    """The guide's arrow menu for one certificate."""
-    details, reprint, proof, problem = st.columns(4)
+    """The guide's arrow menu for one certificate (staff place no orders: no order
+    buttons for them)."""
+    orders = (
+        []
+        if current_actor().is_staff
+        else [
+            ("Order reprint", "reprint", "print"),
+            ("Order Proof of Qualification", "proof_letter", "description"),
+        ]
+    )
+    details, *ordering, problem = st.columns(2 + len(orders))
     details.button(
         "View Certificate Details",
         key=f"{key}_details",
@@ -40,22 +49,15 @@ def certificate_actions(certificate_id: int, key: str) -> None:
         args=(CARD, certificate_id),
         width="stretch",
     )
-    reprint.button(
-        "Order reprint",
-        key=f"{key}_reprint",
-        icon=":material/print:",
-        on_click=open_order_form,
-        args=(certificate_id, "reprint"),
-        width="stretch",
-    )
-    proof.button(
-        "Order Proof of Qualification",
-        key=f"{key}_proof",
-        icon=":material/description:",
-        on_click=open_order_form,
-        args=(certificate_id, "proof_letter"),
-        width="stretch",
-    )
+    for column, (label, product, icon) in zip(ordering, orders, strict=True):
+        column.button(
+            label,
+            key=f"{key}_{'proof' if product == 'proof_letter' else product}",
+            icon=f":material/{icon}:",
+            on_click=open_order_form,
+            args=(certificate_id, product),
+            width="stretch",
+        )
     problem.button(
         "Report a problem",
         key=f"{key}_problem",
@@ -83,7 +85,12 @@ def _card_dialog(certificate_id: int) -> None:
     st.html(card_table(card_fields(card)))
     if card.revoked:
         st.error("This certificate has been revoked.")
-    if not card.has_pdf:
+    if card.not_printed_text:
+        st.info(
+            f"{card.not_printed_text} Its PDF can be exported, and a reprint or letter "
+            "ordered, once the batch is Complete."
+        )
+    elif not card.has_pdf:
         st.info("Issued before 1 November 2017: only this document card exists, no PDF.")
     printing, closing = st.columns(2)
     printing.download_button(

@@ -10,10 +10,13 @@ import streamlit as st
 
 from core.errors import InvalidInput, NotFound
 from core.exports import (
+    NOT_INCLUDED,
+    ExportPlan,
     ExportRow,
     ExportSelection,
     find_download,
     list_exports,
+    plan_export,
     read_download,
     request_export,
 )
@@ -49,12 +52,33 @@ def _close() -> None:
     st.session_state.pop(OPEN, None)
 
 
+def _what_it_holds(plan: ExportPlan, chosen: str) -> None:
+    """Before anything is typed: how many PDFs, and what is left out and why."""
+    st.markdown(
+        f"Secure PDFs of **{as_text(chosen)}**, in one zip file: "
+        f"**{plan.with_pdf:,} PDF{'s' if plan.with_pdf != 1 else ''}**."
+    )
+    if plan.left_out:
+        reasons = "\n".join(f"- {reason}" for reason in plan.left_out_reasons)
+        st.warning(
+            f"**{plan.left_out:,} left out**, and listed in {NOT_INCLUDED} in the zip:\n\n"
+            + reasons,
+            icon=":material/info:",
+        )
+
+
 @st.dialog("Export certificates", on_dismiss=_close)
 def _export_dialog(selection: ExportSelection, chosen: str) -> None:
-    st.markdown(
-        f"Secure PDFs of **{chosen}**, in one zip file. Certificates issued before "
-        "1 November 2017 have no PDF; they are listed in the zip instead."
-    )
+    try:
+        with db() as session:
+            plan = plan_export(session, actor=current_actor(), selection=selection)
+    except (InvalidInput, NotFound) as error:
+        show_error(error)
+        return
+    if plan.refusal:
+        st.error(plan.refusal)
+        return
+    _what_it_holds(plan, chosen)
     with st.form("export_form"):
         file_name = st.text_input("File name", max_chars=100, placeholder="June results")
         description = st.text_area("Description", max_chars=500)

@@ -61,15 +61,18 @@ def is_phone() -> bool:
 
 
 def header() -> None:
-    """Name, active centre and basket, across the top of every signed-in page."""
+    """Name, active centre and basket, across the top of every signed-in page (staff:
+    "Staff, every centre", and no basket: staff place no orders)."""
     actor = current_actor()
-    with db() as session:
-        summary = basket_summary(session, actor=actor)
     row = st.container(horizontal=True, horizontal_alignment="distribute")
     row.markdown(
         f"**{as_text(st.session_state.get('user_name', ''))}** · {as_text(actor.centre_name)}",
         width="content",
     )
+    if actor.is_staff:
+        return
+    with db() as session:
+        summary = basket_summary(session, actor=actor)
     row.page_link(
         BASKET.path,
         label=f"{summary.items} items | {money(summary.total_pence)}",

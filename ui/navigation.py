@@ -125,8 +125,9 @@ SUPPORT = Screen(
 )
 FAQ = Screen("faq", "FAQ", "quiz")
 LOGOUT = Screen("logout", "Logout", "logout")
-BASKET = Screen("basket", "Basket", "shopping_cart", hidden=True)
-CHECKOUT = Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True)
+# Orders are a centre's purchases: staff place none (core refuses them too).
+BASKET = Screen("basket", "Basket", "shopping_cart", hidden=True, roles=CENTRE_ROLES)
+CHECKOUT = Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True, roles=CENTRE_ROLES)
 TEST_GATEWAY = Screen(
     "test_gateway", "Test payment gateway", "credit_card", "test-gateway", hidden=True
 )

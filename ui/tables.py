@@ -22,8 +22,10 @@ def _value(row: CertificateRow, name: str) -> str:
     return getattr(row, name)
 
 
-def batch_certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
-    return _columns(
+def batch_certificates_frame(rows: list[CertificateRow], printed: bool = True) -> pd.DataFrame:
+    """A batch's certificates; while the batch is not Complete, none is printed yet and
+    the PDF column says so."""
+    frame = _columns(
         rows,
         {
             "number": "Certificate Number",
@@ -36,6 +38,9 @@ def batch_certificates_frame(rows: list[CertificateRow]) -> pd.DataFrame:
             "has_pdf": "PDF",
         },
     )
+    if not printed:
+        frame["PDF"] = "Not printed yet"
+    return frame
 
 
 def search_results_frame(rows: list[CertificateRow]) -> pd.DataFrame:

@@ -3,15 +3,20 @@ to Finished in Document Downloads without reloading, download the zip and open i
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from core.db import session_scope
 from core.exports import pdf_name
+from core.models import Centre
 from tests.e2e.conftest import ROOT, screenshot, sign_in, tick_first_row, wait_until_idle
+from tests.factories import make_batch, make_candidate, make_certificate
 
 pytestmark = pytest.mark.browser
 ROW_HEIGHT = 35
@@ -69,3 +74,57 @@ def test_coordinator_exports_three_certificates_and_downloads_them(live_server: 
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert sorted(archive.namelist()) == expected
     assert all(archive.read(name).startswith(b"%PDF-") for name in expected)
+
+
+def _halfprinted(database: str) -> None:
+    """Three Northgate certificates of one surname: printed, not printed yet (a Pending
+    batch) and issued in 2016 (no PDF)."""
+    with session_scope(database) as session:
+        northgate = session.scalars(select(Centre).where(Centre.name == "Northgate College")).one()
+        complete = make_batch(session, northgate)
+        pending = make_batch(session, northgate, status="PENDING", finished_at=None)
+        for number, batch, issued in (
+            (1, complete, dt.date(2024, 6, 6)),
+            (2, pending, dt.date(2024, 6, 6)),
+            (3, complete, dt.date(2016, 3, 1)),
+        ):
+            candidate = make_candidate(
+                session, f"Ann{number}", "Halfprinted", candidate_number=f"66{number:06d}"
+            )
+            make_certificate(
+                session,
+                northgate,
+                candidate=candidate,
+                batch=batch,
+                issue_date=issued,
+                number=f"66{number:07d}-01",
+            )
+
+
+def test_the_export_dialog_says_what_is_left_out_before_anything_is_typed(
+    live_server: str, live_database: str, page: Page
+):
+    _halfprinted(live_database)
+    sign_in(page, live_server, "coordinator@northgate.example")
+    page.get_by_role("link", name="Search").first.click()
+    page.get_by_label("Surname").fill("halfprinted")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_text("Found total 3 records").first).to_be_visible()
+    page.get_by_role("button", name="Export PDFs (3)").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("1 PDF", exact=True)).to_be_visible()
+    expect(dialog.get_by_text("2 left out")).to_be_visible()
+    expect(dialog.get_by_text("1 not printed yet (its batch is not Complete)")).to_be_visible()
+    expect(dialog.get_by_text("1 issued before 1 November 2017")).to_be_visible()
+    expect(dialog.get_by_label("File name")).to_have_value("")
+    wait_until_idle(page)
+    screenshot(page, "34-export-dialog-left-out")
+    dialog.get_by_label("File name").fill("Half printed")
+    dialog.get_by_role("button", name="Export").click()
+    expect(page.get_by_text("Export created.").first).to_be_visible()
+    page.get_by_role("link", name="Go to Document Downloads").click()
+    expect(page.get_by_text("Half-printed.zip").first).to_be_visible()
+    expect(page.get_by_role("button", name="Download")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("2 not included: 1 not printed yet").first).to_be_visible()
+    wait_until_idle(page)
+    screenshot(page, "35-downloads-not-printed-left-out")
