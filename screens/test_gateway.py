@@ -14,7 +14,7 @@ page_title(
     "Express 1234) and any expiry date to come; any other card is declined.",
 )
 settings = get_settings()
-if settings.payment_mode == "live":
+if not settings.test_payments:
     st.error("The test gateway is off: card payments go to Opayo.")
     st.stop()
 request = read_request(st.query_params.get("Crypt", ""), settings.opayo_encryption_password)
