@@ -73,6 +73,7 @@ class PlacedOrder:
     order_id: int
     status: str
     redirect_url: str | None = None
+    form_fields: dict[str, str] | None = None
 
 
 def totals(rows: list[BasketRow], delivery: PriceItem | None = None) -> Totals:
@@ -316,7 +317,7 @@ def _start_payment(
             "Sent to the card payment page.",
             actor.user_id,
         )
-    return PlacedOrder(order.id, order.status, start.redirect_url)
+    return PlacedOrder(order.id, order.status, start.redirect_url, start.form_fields)
 
 
 def _placed(order: Order, checkout: Checkout, actor: Actor, settings: Settings) -> PlacedOrder:
@@ -325,7 +326,7 @@ def _placed(order: Order, checkout: Checkout, actor: Actor, settings: Settings) 
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return PlacedOrder(order.id, order.status)
     start = OpayoForm(settings).start(_payment_request(order, _checked(checkout)[0], actor.email))
-    return PlacedOrder(order.id, order.status, start.redirect_url)
+    return PlacedOrder(order.id, order.status, start.redirect_url, start.form_fields)
 
 
 def settle_card_payment(

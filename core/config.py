@@ -196,6 +196,13 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("opayo_form_url")
+    @classmethod
+    def _opayo_page_over_https(cls, value: str) -> str:
+        if urlsplit(value).scheme != "https" or not urlsplit(value).netloc:
+            raise ValueError("Opayo's payment page is an https:// address")
+        return value
+
     @field_validator("opayo_encryption_password")
     @classmethod
     def _opayo_password_is_an_aes_128_key(cls, value: str) -> str:

@@ -19,7 +19,7 @@ from ui.navigation import BASKET
 from ui.ordering import (
     address_form,
     address_text,
-    go_to,
+    go_to_payment,
     lines_frame,
     option_label,
     order_placed,
@@ -151,7 +151,7 @@ else:
             show_error(error)
             st.stop()
         if placed.redirect_url:
-            go_to(placed.redirect_url)
+            go_to_payment(placed)
             st.stop()
         state.pop("checkout_token", None)
         order_placed(placed.order_id, placed.status, option.international)

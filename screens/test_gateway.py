@@ -3,7 +3,7 @@ import datetime as dt
 import streamlit as st
 
 from core.config import get_settings
-from core.payments.gateway import CardDecision, answer_url, check_card, read_request
+from core.payments.gateway import CardDecision, answer_path, check_card, read_request
 from ui.layout import as_text, page_title
 from ui.ordering import go_to
 
@@ -37,4 +37,4 @@ if paid:
 elif cancelled:
     decision = CardDecision("ABORT", "You cancelled the payment.", "")
 if paid or cancelled:
-    go_to(answer_url(request, decision, settings.opayo_encryption_password))
+    go_to(answer_path(request, decision, settings))

@@ -4,15 +4,17 @@ order's lines, totals, address forms and the redirect to the card payment page."
 from __future__ import annotations
 
 import json
+from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from core.addresses import AddressInput
 from core.basket import ONE_EACH, REASONS, add_to_basket, order_form
-from core.checkout import INTERNATIONAL_NOTE, Totals, settle_card_payment
+from core.checkout import INTERNATIONAL_NOTE, PlacedOrder, Totals, settle_card_payment
 from core.countries import countries
 from core.errors import InvalidInput
+from core.links import same_origin_path
 from core.mail import queue_email
 from core.models import OrderStatus
 from core.orders import claim_confirmation
@@ -147,12 +149,33 @@ def address_form(prefix: str, saved: AddressInput, *, to_person: bool = True) ->
     )
 
 
-def go_to(url: str) -> None:
-    """Send the browser to another address (the card provider's page)."""
+def go_to(path: str) -> None:
+    """Send the browser to another page of the portal: the only place the app writes
+    `window.location`, and only ever a path of this site (core.links)."""
+    path = same_origin_path(path)
     st.html(
-        f"<script>window.location.assign({json.dumps(url)});</script>", unsafe_allow_javascript=True
+        f"<script>window.location.assign({json.dumps(path)});</script>",
+        unsafe_allow_javascript=True,
     )
-    st.link_button("Continue to the payment page", url, type="primary")
+    st.link_button("Continue to the payment page", path, type="primary")
+
+
+def go_to_payment(placed: PlacedOrder) -> None:
+    """The card payment page: the test gateway is a page of ours; Opayo's page (its
+    address a setting, never a request's) is reached by posting its form, as Opayo asks."""
+    if placed.form_fields is None:
+        go_to(placed.redirect_url)
+        return
+    inputs = "".join(
+        f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+        for name, value in placed.form_fields.items()
+    )
+    st.html(
+        f'<form id="provider_form" method="post" action="{escape(placed.redirect_url)}">'
+        f'{inputs}<button type="submit">Continue to the payment page</button></form>'
+        "<script>document.getElementById('provider_form').submit();</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def email_confirmation(order_id: int) -> None:

@@ -37,10 +37,12 @@ class PaymentRequest:
 @dataclass(frozen=True)
 class PaymentStart:
     """What placing starts: settled at once (`redirect_url` None) or a trip to the
-    provider's page."""
+    provider's page: a path of the portal (the test gateway), or with `form_fields` the
+    provider's own address (a setting) that the browser posts them to."""
 
     settled: bool
     redirect_url: str | None = None
+    form_fields: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

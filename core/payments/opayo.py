@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from core.config import DEFAULT_OPAYO_PASSWORD, Settings
 from core.errors import InvalidInput
+from core.links import portal_path
 from core.payments.base import (
     PayerAddress,
     PaymentAnswer,
@@ -85,9 +86,9 @@ class OpayoForm:
         live = settings.payment_mode == "live"
         if live and settings.opayo_encryption_password == DEFAULT_OPAYO_PASSWORD:
             raise RuntimeError("PAYMENT_MODE=live needs OPAYO_ENCRYPTION_PASSWORD set")
-        base = settings.public_url.rstrip("/")
-        self.page_url = settings.opayo_form_url if live else f"{base}/{TEST_GATEWAY_PATH}"
-        self.return_url = f"{base}/{RETURN_PATH}"
+        self.settings = settings
+        self.live = live
+        self.return_url = settings.address(RETURN_PATH)
         self.vendor = settings.opayo_vendor
         self.password = settings.opayo_encryption_password
 
@@ -107,13 +108,20 @@ class OpayoForm:
         return {name: _clean(value) for name, value in fields.items()}
 
     def start(self, request: PaymentRequest) -> PaymentStart:
-        query = {
+        """Live: the fields the browser posts to Opayo's page (OPAYO_FORM_URL, a setting,
+        never an address from a request). Test: the portal's own test gateway page."""
+        fields = {
             "VPSProtocol": PROTOCOL,
             "TxType": "PAYMENT",
             "Vendor": self.vendor,
             "Crypt": encrypt(self.request_fields(request), self.password),
         }
-        return PaymentStart(settled=False, redirect_url=f"{self.page_url}?{urlencode(query)}")
+        if self.live:
+            return PaymentStart(
+                settled=False, redirect_url=self.settings.opayo_form_url, form_fields=fields
+            )
+        path = portal_path(self.settings, f"{TEST_GATEWAY_PATH}?{urlencode(fields)}")
+        return PaymentStart(settled=False, redirect_url=path)
 
     def read_answer(self, crypt: str) -> PaymentAnswer:
         fields = decrypt(crypt, self.password)
