@@ -61,7 +61,6 @@ def at_0009(request, tmp_path) -> Iterator[str]:
     drop()
 
 
-
 def test_each_membership_keeps_its_users_role_of_today(at_0009):
     command.upgrade(alembic_config(at_0009), "0010")
     with get_engine(at_0009).connect() as connection:
@@ -79,9 +78,7 @@ def test_a_second_line_of_one_achievement_stays_in_its_order_but_stops_counting(
     command.upgrade(alembic_config(at_0009), "0010")
     with get_engine(at_0009).connect() as connection:
         lines = connection.execute(
-            text(
-                "SELECT id, candidate_id, qualification_id, active FROM order_lines ORDER BY id"
-            )
+            text("SELECT id, candidate_id, qualification_id, active FROM order_lines ORDER BY id")
         ).all()
         audited = connection.execute(
             text("SELECT target FROM audit_events WHERE action = 'order_line_no_longer_counts'")
@@ -92,5 +89,5 @@ def test_a_second_line_of_one_achievement_stays_in_its_order_but_stops_counting(
 
 def test_the_database_refuses_a_second_line_of_an_achievement_after_the_migration(at_0009):
     command.upgrade(alembic_config(at_0009), "0010")
-    with pytest.raises(Exception, match="(?i)unique"), get_engine(at_0009).begin() as connection:
+    with pytest.raises(Exception, match=r"(?i)unique"), get_engine(at_0009).begin() as connection:
         connection.execute(text("UPDATE order_lines SET active = true WHERE id = 2"))
