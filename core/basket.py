@@ -99,23 +99,32 @@ def _basket_for_centre(session: Session, actor: Actor, centre_id: int) -> Basket
 
 
 def refusal(session: Session, *, actor: Actor, certificate_id: int, product: str) -> str | None:
-    """Why this item cannot be ordered (revoked, already ordered, or in a basket), else
-    None."""
+    """Why this item cannot be ordered (revoked, already ordered, or in a basket: this
+    certificate or another of the same achievement, a candidate and a qualification),
+    else None."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is not None and (revoked := revoked_refusal(certificate)):
+    if certificate is None:
+        return None
+    if revoked := revoked_refusal(certificate):
         return revoked
     if session.scalar(
         select(OrderLine.id).where(
-            OrderLine.certificate_id == certificate_id,
             OrderLine.product == product,
+            OrderLine.candidate_id == certificate.candidate_id,
+            OrderLine.qualification_id == certificate.qualification_id,
             OrderLine.active,
         )
     ):
         return f"This has already been ordered. {ONE_EACH}"
+    same_achievement = select(Certificate.id).where(
+        Certificate.candidate_id == certificate.candidate_id,
+        Certificate.qualification_id == certificate.qualification_id,
+    )
     holder = session.scalar(
         select(Basket.user_id)
         .join(BasketLine, BasketLine.basket_id == Basket.id)
-        .where(BasketLine.certificate_id == certificate_id, BasketLine.product == product)
+        .where(BasketLine.certificate_id.in_(same_achievement), BasketLine.product == product)
+        .limit(1)
     )
     if holder == actor.user_id:
         return "This is already in your basket."

@@ -15,6 +15,7 @@ from core.config import get_settings
 from core.models import Address, Centre, Order
 from core.payments.base import PaymentMethod
 from core.payments.gateway import answer_path, check_card, read_request
+from core.payments.opayo import decrypt, encrypt
 from tests.factories import make_centre, make_certificate
 
 TYPED_BILLING = AddressInput("Delia", "Buchanan", "1 Card Street", "", "Leeds", "ls1 4ap")
@@ -78,3 +79,10 @@ def gateway_answer(redirect_url: str, card=GOOD_CARD, today=dt.date(2026, 11, 29
     request = read_request(parse_qs(urlparse(redirect_url).query)["Crypt"][0], password)
     path = answer_path(request, check_card(*card, today=today), settings)
     return parse_qs(urlparse(path).query)["crypt"][0]
+
+
+def tampered(crypt: str, **changes: str) -> str:
+    """The answer re-encrypted with some fields changed, as someone holding the
+    encryption password (a leaked or default one) could write it."""
+    password = get_settings().opayo_encryption_password
+    return encrypt({**decrypt(crypt, password), **changes}, password)

@@ -47,14 +47,22 @@ class PaymentStart:
 
 @dataclass(frozen=True)
 class PaymentAnswer:
-    """The provider's answer about one order."""
+    """The provider's answer about one order, as it came back (order_id None and token
+    empty when its VendorTxCode names no order of ours)."""
 
-    order_id: int
+    order_id: int | None
     token: str
-    approved: bool
+    vendor_tx_code: str
+    status: str
+    amount: str
+    currency: str
     transaction_id: str
     last4: str
     detail: str
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "OK"
 
 
 class PaymentProvider(Protocol):
