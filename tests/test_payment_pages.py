@@ -4,7 +4,9 @@ and the browser is only ever sent to a path of the portal itself."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +139,20 @@ def test_live_payments_post_to_the_opayo_page_of_the_settings():
 def test_an_opayo_page_that_is_not_https_stops_the_app(page):
     with pytest.raises(config.SettingsError, match="OPAYO_FORM_URL"):
         config.load_settings({"OPAYO_FORM_URL": page})
+
+
+def test_only_go_to_writes_the_browsers_location():
+    """Every address the app sends a browser to passes same_origin_path in go_to."""
+    root = Path(__file__).resolve().parent.parent
+    writes = re.compile(r"(window\.|document\.|\b)location(\.href|\.assign|\.replace|\s*=)")
+    writers = [
+        str(path.relative_to(root))
+        for folder in ("core", "screens", "ui", "web")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.exists() and writes.search(path.read_text())
+    ]
+    assert writers == ["ui/ordering.py"]
+    source = (root / "ui" / "ordering.py").read_text()
+    assert source.count("window.location") == 2  # go_to's docstring and its one script
+    go_to = source[source.index("def go_to(") : source.index("def go_to_payment(")]
+    assert "same_origin_path(path)" in go_to and "window.location.assign" in go_to
