@@ -20,7 +20,7 @@ from core.addresses import (
     payer,
 )
 from core.audit import record_event
-from core.basket import ONE_EACH, BasketRow, basket_rows, new_token
+from core.basket import COUNTS, ONE_EACH, BasketRow, basket_rows, new_token
 from core.certificates import visible_certificate
 from core.config import Settings, get_settings
 from core.errors import InvalidInput, NotFound, PermissionDenied
@@ -244,17 +244,18 @@ def _already_ordered(
         certificate = certificates[row.certificate_id]
         return row.product, certificate.candidate_id, certificate.qualification_id
 
-    wanted = {achievement(row) for row in rows}
-    ordered = set(
-        session.execute(
-            select(OrderLine.product, OrderLine.candidate_id, OrderLine.qualification_id).where(
-                OrderLine.active,
-                tuple_(OrderLine.product, OrderLine.candidate_id, OrderLine.qualification_id).in_(
-                    wanted
-                ),
+    ordered = {
+        key
+        for key in {achievement(row) for row in rows}
+        if session.scalar(  # one lookup of the unique index per achievement
+            select(OrderLine.id).where(
+                OrderLine.product == key[0],
+                OrderLine.candidate_id == key[1],
+                OrderLine.qualification_id == key[2],
+                COUNTS,
             )
-        ).all()
-    )
+        )
+    }
     clashes, seen = [], set()
     for row in rows:
         key = achievement(row)
