@@ -1,10 +1,11 @@
-"""Ordering at scale: placing an order of three lines, and the Orders table of a centre
-with 100,000 orders.
+"""Ordering at scale: placing an order of three lines, settling a card answer, and the
+Orders table of a centre with 100,000 orders.
 
-Measures core.checkout.place_order (Centre Credits, one transaction with its commit)
-and core.orders.list_orders (first page with its count, a filtered page, a deep page),
-against the naive alternative of loading the centre's orders into pandas and
-filtering and paging there.
+Measures core.checkout.place_order (Centre Credits, one transaction with its commit),
+core.checkout.settle_card_answer (decrypt, check against the order, record; one
+transaction with its commit) and core.orders.list_orders (first page with its count, a
+filtered page, a deep page), against the naive alternative of loading the centre's
+orders into pandas and filtering and paging there.
 
     python benchmarks/ordering.py [--orders N] [--runs N] [--database-url URL]
 """
@@ -25,19 +26,23 @@ from sqlalchemy import insert, select, text
 
 from benchmarks.common import metric, prepare, print_table, temporary_database, timings_ms
 from core.basket import add_to_basket, basket_token
-from core.checkout import Checkout, place_order
+from core.checkout import Checkout, place_order, settle_card_answer
 from core.db import get_engine, session_scope
 from core.demo import DemoSize, seed_demo
 from core.models import Certificate, Order, OrderLine, OrderStatus, User
 from core.orders import OrderFilters, list_orders
 from core.payments.base import PaymentMethod
 from core.users import Actor, actor_for
-from tests.ordering import TYPED_BILLING, TYPED_DELIVERY
+from tests.ordering import TYPED_BILLING, TYPED_DELIVERY, gateway_answer
 
 LINES = 3
 
 
-def _order_rows(count: int, user_id: int) -> tuple[list[dict], list[dict]]:
+def _order_rows(
+    count: int, user_id: int, achievements: dict[int, tuple[int, int]]
+) -> tuple[list[dict], list[dict]]:
+    """`count` orders of one line each, for certificates 1..count; a certificate whose
+    achievement an earlier line holds gets an inactive line (one per achievement)."""
     start = dt.datetime(2017, 11, 1)
     statuses = [OrderStatus.PROCESSING_CREDITS, OrderStatus.PROCESSING_CLEARED]
     orders = [
@@ -56,17 +61,48 @@ def _order_rows(count: int, user_id: int) -> tuple[list[dict], list[dict]]:
         }
         for n in range(1, count + 1)
     ]
-    lines = [
-        {
-            "order_id": n,
-            "product": "reprint",
-            "certificate_id": n,
-            "unit_price_pence": 2588,
-            "reason": "Lost",
-        }
-        for n in range(1, count + 1)
-    ]
+    lines, held = [], set()
+    for n in range(1, count + 1):
+        candidate_id, qualification_id = achievements[n]
+        lines.append(
+            {
+                "order_id": n,
+                "product": "reprint",
+                "certificate_id": n,
+                "candidate_id": candidate_id,
+                "qualification_id": qualification_id,
+                "unit_price_pence": 2588,
+                "reason": "Lost",
+                "active": (candidate_id, qualification_id) not in held,
+            }
+        )
+        held.add((candidate_id, qualification_id))
     return orders, lines
+
+
+def _achievements(url: str) -> dict[int, tuple[int, int]]:
+    with session_scope(url) as session:
+        rows = session.execute(
+            select(Certificate.id, Certificate.candidate_id, Certificate.qualification_id)
+        ).all()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def free_certificates(url: str, first: int) -> list[int]:
+    """Certificates from `first` on, one per achievement not yet ordered."""
+    achievements = _achievements(url)
+    with session_scope(url) as session:
+        held = set(
+            session.execute(
+                select(OrderLine.candidate_id, OrderLine.qualification_id).where(OrderLine.active)
+            ).all()
+        )
+    free = []
+    for certificate_id in sorted(achievements):
+        if certificate_id >= first and achievements[certificate_id] not in held:
+            held.add(achievements[certificate_id])
+            free.append(certificate_id)
+    return free
 
 
 def settle(engine) -> None:
@@ -85,7 +121,7 @@ def build(url: str, orders: int) -> Actor:
     with session_scope(url) as session:
         user = session.scalar(select(User).where(User.email == "coordinator@fanshaws.example"))
         actor = actor_for(session, user=user)
-    order_rows, line_rows = _order_rows(orders, actor.user_id)
+    order_rows, line_rows = _order_rows(orders, actor.user_id, _achievements(url))
     with engine.begin() as connection:
         for first in range(0, orders, 10_000):
             connection.execute(insert(Order), order_rows[first : first + 10_000])
@@ -125,6 +161,25 @@ def measure_placing(url: str, actor: Actor, runs: int, free: list[int]) -> list[
     return result
 
 
+def measure_settling(url: str, actor: Actor, runs: int, free: list[int]) -> list[float]:
+    """Settle the test gateway's answer for a card order of one line (the order waits
+    for payment; decrypt, check, record and clear it in one transaction, committed)."""
+    checkout = Checkout(TYPED_BILLING, TYPED_DELIVERY, "first_class", PaymentMethod.CARD, "B")
+    result = []
+    for run in range(runs + 1):
+        token = _fill_basket(url, actor, free[run : run + 1])
+        with session_scope(url) as session:
+            placed = place_order(session, actor=actor, checkout=checkout, token=token)
+        crypt = gateway_answer(placed.redirect_url)
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            settled = settle_card_answer(session, actor=actor, crypt=crypt)
+        if run:  # the first one warms caches
+            result.append((time.perf_counter() - started) * 1000)
+        assert settled.outcome == "paid", settled.message
+    return result
+
+
 def naive_page(url: str, actor: Actor) -> int:
     """The alternative: the centre's orders into pandas, then filter, sort and page."""
     with get_engine(url).connect() as connection:
@@ -147,15 +202,9 @@ def main() -> None:
     url = temporary_database(options.database_url)
     prepare(url)
     actor = build(url, options.orders)
-    with session_scope(url) as session:
-        free = list(
-            session.scalars(
-                select(Certificate.id)
-                .where(Certificate.id > options.orders)
-                .order_by(Certificate.id)
-            )
-        )
+    free = free_certificates(url, options.orders + 1)
     placing = measure_placing(url, actor, options.runs, free)
+    settling = measure_settling(url, actor, options.runs, free[(options.runs + 1) * LINES :])
 
     def page(filters: OrderFilters = OrderFilters(), number: int = 1) -> None:  # noqa: B008
         with session_scope(url) as session:
@@ -170,6 +219,7 @@ def main() -> None:
         f"Ordering: {options.orders:,} orders for one centre ({url.split(':')[0]})",
         [
             (f"place an order of {LINES} lines (Centre Credits)", placing),
+            ("settle a card answer (checked, recorded, cleared)", settling),
             ("orders table, first page with count", first),
             ("orders table, filtered by status", filtered),
             (f"orders table, deep page ({options.orders // 10:,})", deep),
@@ -179,6 +229,7 @@ def main() -> None:
     ratio = statistics.median(naive) / statistics.median(filtered)
     print(f"\nthe filtered page is {ratio:.0f} times faster than the naive pandas filter")
     metric("checkout_place_order_ms", statistics.median(placing), "ms")
+    metric("settle_card_answer_ms", statistics.median(settling), "ms")
     metric("orders_page_ms", statistics.median(first), "ms")
     metric("orders_page_filtered_ms", statistics.median(filtered), "ms")
     metric("orders_page_deep_ms", statistics.median(deep), "ms")

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -18,7 +18,7 @@ from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import Centre, Membership, Role, User, UserRequest, UserRequestStatus, utcnow
 from core.paging import Page, paginate
 from core.text import clean_text, like_prefix
-from core.users import Actor, require_staff
+from core.users import Actor, require_coordinator, require_staff
 
 NO_SUCH_USER = "There is no user with that ID."
 NO_SUCH_REQUEST = "There is no request with that ID."
@@ -67,9 +67,16 @@ def account_status(user: User) -> str:
     return "Active" if user.password_hash else "No password yet"
 
 
-def _state(user: User) -> dict[str, object]:
-    """What an audit event keeps of an account, before and after a change."""
-    return {"role": user.role, "status": account_status(user)}
+def _state(user: User, session: Session | None = None) -> dict[str, object]:
+    """What an audit event keeps of an account, before and after a change: with the
+    session, also the role at each centre (by centre id)."""
+    state: dict[str, object] = {"role": user.role, "status": account_status(user)}
+    if session is not None:
+        roles = session.execute(
+            select(Membership.centre_id, Membership.role).where(Membership.user_id == user.id)
+        ).all()
+        state["centre_roles"] = {str(centre_id): role for centre_id, role in roles}
+    return state
 
 
 def _checked(new: NewUser) -> NewUser:
@@ -89,11 +96,16 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def _join(session: Session, actor: Actor, user: User, centre: Centre) -> None:
+def _centre_role(role: str) -> str:
+    """The role a membership holds: staff are staff everywhere, by their account."""
+    return Role.CENTRE_USER.value if role == Role.STAFF else str(role)
+
+
+def _join(session: Session, actor: Actor, user: User, centre: Centre, role: str) -> None:
     member = session.get(Membership, (user.id, centre.id))
     if member is not None:
         raise InvalidInput(f"{user.email} is already a user of {centre.name}.")
-    session.add(Membership(user_id=user.id, centre_id=centre.id))
+    session.add(Membership(user_id=user.id, centre_id=centre.id, role=_centre_role(role)))
     record_event(
         session,
         action="user_added_to_centre",
@@ -101,7 +113,7 @@ def _join(session: Session, actor: Actor, user: User, centre: Centre) -> None:
         centre_id=centre.id,
         target=f"user:{user.id}",
         before=None,
-        after={"email": user.email, "centre": centre.number},
+        after={"email": user.email, "centre": centre.number, "role": _centre_role(role)},
     )
 
 
@@ -132,40 +144,61 @@ def add_user(session: Session, *, actor: Actor, centre_id: int, new: NewUser) ->
             after={"email": user.email, **_state(user)},
         )
         send_first_password_link(session, user=user, centre_name=centre.name)
-    _join(session, actor, user, centre)
+    _join(session, actor, user, centre, new.role)
     session.flush()
     return user
 
 
 def _change(
-    session: Session, actor: Actor, user: User, action: str, change: Callable[[User], object]
+    session: Session,
+    actor: Actor,
+    user: User,
+    action: str,
+    change: Callable[[User], object],
+    centre_id: int | None = None,
 ) -> User:
-    """Apply `change` to another user's account, audited with before and after."""
+    """Apply `change` to another user's account, audited with before and after (the
+    roles at `centre_id`, or at each centre, included)."""
     if user.id == actor.user_id:
         raise InvalidInput("You cannot change your own account here; ask another member of staff.")
-    before = _state(user)
+    before = _state(user, session)
     change(user)
+    session.flush()
     record_event(
         session,
         action=action,
         user_id=actor.user_id,
-        centre_id=user.active_centre_id,
+        centre_id=centre_id or user.active_centre_id,
         target=f"user:{user.id}",
         before=before,
-        after=_state(user),
+        after=_state(user, session),
     )
     return user
 
 
-def change_role(session: Session, *, actor: Actor, user_id: int, role: str) -> User:
+def change_role(
+    session: Session, *, actor: Actor, user_id: int, role: str, centre_id: int | None = None
+) -> User:
+    """Staff or a centre role. A centre role (coordinator, centre user) is held per
+    centre: at `centre_id`, or when none is given at every centre the user belongs to."""
     require_staff(actor)
     if role not in tuple(Role):
         raise InvalidInput("Choose a role from the list.")
+    user = _user(session, user_id)
+    memberships = select(Membership).where(Membership.user_id == user.id)
+    if centre_id is not None:
+        memberships = memberships.where(Membership.centre_id == centre_id)
+    held = list(session.scalars(memberships))
+    if centre_id is not None and not held:
+        raise InvalidInput("That user is not a member of this centre.")
 
     def set_role(user: User) -> None:
-        user.role = role
+        if role == Role.STAFF or user.role == Role.STAFF or centre_id is None:
+            user.role = role
+        for membership in held:
+            membership.role = _centre_role(role)
 
-    return _change(session, actor, _user(session, user_id), "user_role_changed", set_role)
+    return _change(session, actor, user, "user_role_changed", set_role, centre_id)
 
 
 def disable_user(session: Session, *, actor: Actor, user_id: int) -> User:
@@ -198,10 +231,15 @@ def unlock_user(session: Session, *, actor: Actor, user_id: int) -> User:
 
 
 def _users_query(centre_id: int | None, search: str) -> Select:
-    query = select(User).order_by(User.surname, User.first_name, User.id)
+    """Users with their role: of one centre, their role there (staff stay staff)."""
+    query = select(User, User.role).order_by(User.surname, User.first_name, User.id)
     if centre_id is not None:
-        query = query.join(Membership, Membership.user_id == User.id).where(
-            Membership.centre_id == centre_id
+        role_there = case((User.role == Role.STAFF.value, User.role), else_=Membership.role)
+        query = (
+            select(User, role_there)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.centre_id == centre_id)
+            .order_by(User.surname, User.first_name, User.id)
         )
     pattern = like_prefix(search)
     if pattern is not None:
@@ -216,12 +254,12 @@ def _users_query(centre_id: int | None, search: str) -> Select:
 
 
 def _user_row(row: Row) -> UserRow:
-    user = row[0]
+    user, role = row
     return UserRow(
         id=user.id,
         email=user.email,
         name=user.full_name,
-        role=ROLE_NAMES.get(user.role, user.role),
+        role=ROLE_NAMES.get(role, role),
         status=account_status(user),
         created_at=user.created_at,
     )
@@ -245,9 +283,13 @@ def list_users(
 def request_user(
     session: Session, *, actor: Actor, first_name: str, surname: str, email: str
 ) -> UserRequest:
-    """A centre coordinator asks the awarding body for an additional user."""
-    if actor.role != Role.COORDINATOR or actor.centre_id is None:
-        raise PermissionDenied("Only a centre coordinator can ask for an additional user.")
+    """A coordinator of the centre the actor acts for asks for an additional user there."""
+    try:
+        require_coordinator(session, actor)
+    except PermissionDenied:
+        raise PermissionDenied(
+            "Only a coordinator of this centre can ask for an additional user."
+        ) from None
     new = _checked(NewUser(first_name, surname, email))
     pending = select(UserRequest.id).where(
         UserRequest.centre_id == actor.centre_id,
@@ -285,9 +327,15 @@ def list_user_requests(
     page: int = 1,
     per_page: int = 10,
 ) -> Page[RequestRow]:
-    """Requests newest first: staff see every centre's, a coordinator their centre's."""
-    if not actor.is_staff and actor.role != Role.COORDINATOR:
-        raise PermissionDenied("Only a centre coordinator can see requests for users.")
+    """Requests newest first: staff see every centre's, a coordinator the requests of the
+    centre they act for (and coordinate)."""
+    if not actor.is_staff:
+        try:
+            require_coordinator(session, actor)
+        except PermissionDenied:
+            raise PermissionDenied(
+                "Only a coordinator of this centre can see its requests for users."
+            ) from None
     requester = User.first_name + " " + User.surname
     query = (
         select(

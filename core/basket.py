@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
@@ -20,6 +20,10 @@ from core.prices import PricedLine, price_list, vat_pence
 from core.revocation import revoked_refusal
 from core.users import Actor
 
+# The lines that still count, written as the partial unique index's own WHERE: SQLite
+# uses a partial index only when the query repeats its predicate (`active = 1`, what
+# SQLAlchemy writes for the column, makes it scan every order line).
+COUNTS = text("order_lines.active")
 REASONS = ("Duplicate required", "Lost", "Damaged", "Name change", "Other")
 ONE_EACH = (
     "Only one duplicate certificate and one proof-of-qualification letter can be ordered "
@@ -111,25 +115,34 @@ def _basket_for_centre(session: Session, actor: Actor, centre_id: int) -> Basket
 
 
 def refusal(session: Session, *, actor: Actor, certificate_id: int, product: str) -> str | None:
-    """Why this item cannot be ordered (revoked, not printed yet, already ordered, or in
-    a basket), else None."""
+    """Why this item cannot be ordered (revoked, not printed yet, already ordered, or in a
+    basket: this certificate or another of the same achievement, a candidate and a
+    qualification), else None."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is not None and (revoked := revoked_refusal(certificate)):
+    if certificate is None:
+        return None
+    if revoked := revoked_refusal(certificate):
         return revoked
-    if certificate is not None and (waiting := not_printed_refusal(session, certificate)):
+    if waiting := not_printed_refusal(session, certificate):
         return waiting
     if session.scalar(
         select(OrderLine.id).where(
-            OrderLine.certificate_id == certificate_id,
             OrderLine.product == product,
-            OrderLine.active,
+            OrderLine.candidate_id == certificate.candidate_id,
+            OrderLine.qualification_id == certificate.qualification_id,
+            COUNTS,
         )
     ):
         return f"This has already been ordered. {ONE_EACH}"
+    same_achievement = select(Certificate.id).where(
+        Certificate.candidate_id == certificate.candidate_id,
+        Certificate.qualification_id == certificate.qualification_id,
+    )
     holder = session.scalar(
         select(Basket.user_id)
         .join(BasketLine, BasketLine.basket_id == Basket.id)
-        .where(BasketLine.certificate_id == certificate_id, BasketLine.product == product)
+        .where(BasketLine.certificate_id.in_(same_achievement), BasketLine.product == product)
+        .limit(1)
     )
     if holder == actor.user_id:
         return "This is already in your basket."

@@ -4,6 +4,7 @@ the browser, never from inside a transaction."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, tuple_, update
@@ -19,7 +20,14 @@ from core.addresses import (
     payer,
 )
 from core.audit import record_event
-from core.basket import ONE_EACH, BasketRow, basket_rows, new_token, refuse_staff_orders
+from core.basket import (
+    COUNTS,
+    ONE_EACH,
+    BasketRow,
+    basket_rows,
+    new_token,
+    refuse_staff_orders,
+)
 from core.certificates import visible_certificate
 from core.config import Settings, get_settings
 from core.errors import InvalidInput, NotFound, PermissionDenied
@@ -27,6 +35,8 @@ from core.models import (
     Address,
     Basket,
     BasketLine,
+    CardAnswer,
+    CardAnswerOutcome,
     Centre,
     Certificate,
     Order,
@@ -35,10 +45,11 @@ from core.models import (
     OrderStatus,
 )
 from core.payments import provider_for
-from core.payments.base import PaymentMethod, PaymentRequest
-from core.payments.opayo import OpayoForm
+from core.payments.base import PaymentAnswer, PaymentMethod, PaymentRequest
+from core.payments.opayo import CURRENCY, OpayoForm, answer_pence
 from core.prices import PriceItem, price_list, vat_pence
 from core.revocation import revoked_refusal
+from core.text import money
 from core.users import Actor
 
 NO_SUCH_ORDER = "There is no order with that ID."
@@ -73,6 +84,7 @@ class PlacedOrder:
     order_id: int
     status: str
     redirect_url: str | None = None
+    form_fields: dict[str, str] | None = None
 
 
 def totals(rows: list[BasketRow], delivery: PriceItem | None = None) -> Totals:
@@ -198,12 +210,73 @@ def _orderable(session: Session, actor: Actor, certificate_id: int) -> Certifica
     return certificate
 
 
-def _centre_of(session: Session, actor: Actor, rows: list[BasketRow]) -> int:
-    """Every item must still be the actor's to order."""
-    centres = {_orderable(session, actor, row.certificate_id).centre_id for row in rows}
+def _orderable_certificates(
+    session: Session, actor: Actor, rows: list[BasketRow]
+) -> tuple[int, dict[int, Certificate]]:
+    """Every item must still be the actor's to order, all of one centre: that centre,
+    and the certificates by id."""
+    certificates = {
+        row.certificate_id: _orderable(session, actor, row.certificate_id) for row in rows
+    }
+    centres = {certificate.centre_id for certificate in certificates.values()}
     if len(centres) != 1:
         raise InvalidInput("Your basket holds items of more than one centre.")
-    return centres.pop()
+    return centres.pop(), certificates
+
+
+class AlreadyOrdered(InvalidInput):
+    """Items of the basket already ordered (by a colleague, or another certificate of
+    the same achievement): nothing was placed and nothing taken out of the basket;
+    `line_ids` are the basket lines the user may remove."""
+
+    def __init__(self, rows: list[BasketRow]) -> None:
+        items = "; ".join(
+            f"{row.product_name}, {row.reference} ({row.qualification_title})" for row in rows
+        )
+        it = "it" if len(rows) == 1 else "them"
+        super().__init__(
+            f"Already ordered: {items}. {ONE_EACH} Nothing was placed and nothing was taken "
+            f"out of your basket: remove {it} to order the rest."
+        )
+        self.line_ids = [row.id for row in rows]
+
+
+def _already_ordered(
+    session: Session, rows: list[BasketRow], certificates: dict[int, Certificate]
+) -> list[BasketRow]:
+    """The basket rows whose achievement (product, candidate, qualification) an active
+    order line holds, or an earlier row of the same basket."""
+
+    def achievement(row: BasketRow) -> tuple[str, int, int]:
+        certificate = certificates[row.certificate_id]
+        return row.product, certificate.candidate_id, certificate.qualification_id
+
+    ordered = {
+        key
+        for key in {achievement(row) for row in rows}
+        if session.scalar(  # one lookup of the unique index per achievement
+            select(OrderLine.id).where(
+                OrderLine.product == key[0],
+                OrderLine.candidate_id == key[1],
+                OrderLine.qualification_id == key[2],
+                COUNTS,
+            )
+        )
+    }
+    clashes, seen = [], set()
+    for row in rows:
+        key = achievement(row)
+        if key in ordered or key in seen:
+            clashes.append(row)
+        seen.add(key)
+    return clashes
+
+
+def _refuse_already_ordered(
+    session: Session, rows: list[BasketRow], certificates: dict[int, Certificate]
+) -> None:
+    if clashes := _already_ordered(session, rows, certificates):
+        raise AlreadyOrdered(clashes)
 
 
 def _payment_request(order: Order, checkout: Checkout, email: str) -> PaymentRequest:
@@ -218,7 +291,9 @@ def _payment_request(order: Order, checkout: Checkout, email: str) -> PaymentReq
     )
 
 
-def _insert_order(session: Session, order: Order, rows: list[BasketRow]) -> None:
+def _insert_order(
+    session: Session, order: Order, rows: list[BasketRow], certificates: dict[int, Certificate]
+) -> None:
     with session.begin_nested():
         session.add(order)
         session.flush()
@@ -227,6 +302,8 @@ def _insert_order(session: Session, order: Order, rows: list[BasketRow]) -> None
                 order_id=order.id,
                 product=row.product,
                 certificate_id=row.certificate_id,
+                candidate_id=certificates[row.certificate_id].candidate_id,
+                qualification_id=certificates[row.certificate_id].qualification_id,
                 quantity=row.quantity,
                 reason=row.reason,
                 unit_price_pence=row.price_pence,
@@ -264,10 +341,11 @@ def place_order(
     if not rows:
         raise InvalidInput("Your basket is empty.")
     checkout, option = _checked(checkout)
-    centre_id = _centre_of(session, actor, rows)
+    centre_id, certificates = _orderable_certificates(session, actor, rows)
     billing, delivery = _order_addresses(session, checkout, centre_id)
     money = totals(rows, option)
     _release_abandoned(session, actor)
+    _refuse_already_ordered(session, rows, certificates)
     session.add_all([billing, delivery])
     session.flush()
     order = Order(
@@ -288,10 +366,12 @@ def place_order(
         checkout_token=token,
     )
     try:
-        _insert_order(session, order, rows)
+        _insert_order(session, order, rows, certificates)
     except IntegrityError as error:
         if (order := _existing(session, actor, token)) is not None:
             return _placed(order, checkout, actor, settings)
+        # Placed by someone else in the same moment: now it can be named.
+        _refuse_already_ordered(session, rows, certificates)
         raise InvalidInput(
             f"An item in your basket has already been ordered. {ONE_EACH}"
         ) from error
@@ -317,7 +397,7 @@ def _start_payment(
             "Sent to the card payment page.",
             actor.user_id,
         )
-    return PlacedOrder(order.id, order.status, start.redirect_url)
+    return PlacedOrder(order.id, order.status, start.redirect_url, start.form_fields)
 
 
 def _placed(order: Order, checkout: Checkout, actor: Actor, settings: Settings) -> PlacedOrder:
@@ -326,32 +406,193 @@ def _placed(order: Order, checkout: Checkout, actor: Actor, settings: Settings) 
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return PlacedOrder(order.id, order.status)
     start = OpayoForm(settings).start(_payment_request(order, _checked(checkout)[0], actor.email))
-    return PlacedOrder(order.id, order.status, start.redirect_url)
+    return PlacedOrder(order.id, order.status, start.redirect_url, start.form_fields)
 
 
-def settle_card_payment(
-    session: Session, *, actor: Actor, crypt: str, settings: Settings | None = None
-) -> Order:
-    """Apply the card provider's encrypted answer (once; a reload changes nothing)."""
-    answer = OpayoForm(settings or get_settings()).read_answer(crypt)
-    order = session.get(Order, answer.order_id, with_for_update=True)
-    if order is None or order.checkout_token != answer.token or order.user_id != actor.user_id:
-        raise NotFound(NO_SUCH_ORDER)
-    if order.status != OrderStatus.AWAITING_PAYMENT:
-        return order
-    order.payment_detail = answer.detail
-    if answer.approved:
-        order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
-        add_status(
-            session, order, OrderStatus.PROCESSING_CLEARED, "Card payment cleared.", actor.user_id
+@dataclass(frozen=True)
+class Settlement:
+    """What a card provider's answer did, and what the user reads about it."""
+
+    order_id: int | None
+    status: str
+    international: bool
+    outcome: CardAnswerOutcome
+    message: str
+
+
+PAID_AFTER_CANCELLATION = "Paid after cancellation: refund or reinstate."
+CAN_TAKE_PAYMENT = (OrderStatus.AWAITING_PAYMENT,)
+
+
+def _answer_hash(crypt: str) -> str:
+    return hashlib.sha256(crypt.strip().upper().encode()).hexdigest()
+
+
+def _mismatch(answer: PaymentAnswer, order: Order, session: Session) -> str | None:
+    """Why an approved answer cannot pay this order, in words; None when it can: the
+    order's own VendorTxCode (checked by the caller), its amount to the penny, GBP, a
+    transaction id never used before."""
+    due = money(order.total_pence)
+    paid = answer_pence(answer.amount)
+    if paid != order.total_pence:
+        said = money(paid) if paid is not None else answer.amount or "no amount"
+        return f"it says {said} was paid, and the order is {due}"
+    if answer.currency != CURRENCY:
+        return f"it says the currency was {answer.currency or 'no currency'}, not {CURRENCY}"
+    if not answer.transaction_id:
+        return "it carries no transaction id"
+    used = select(CardAnswer.id).where(CardAnswer.transaction_id == answer.transaction_id)
+    if session.scalar(used) is not None:
+        return f"its transaction {answer.transaction_id} was used before"
+    return None
+
+
+def _record(
+    session: Session,
+    crypt: str,
+    answer: PaymentAnswer,
+    order: Order | None,
+    actor: Actor,
+    outcome: CardAnswerOutcome,
+    message: str,
+) -> Settlement:
+    """Keep the answer as it came back, with what was done and said (staff read it)."""
+    session.add(
+        CardAnswer(
+            answer_hash=_answer_hash(crypt),
+            order_id=order.id if order else None,
+            user_id=actor.user_id,
+            vendor_tx_code=answer.vendor_tx_code,
+            transaction_id=answer.transaction_id,
+            status=answer.status,
+            amount=answer.amount,
+            currency=answer.currency,
+            detail=answer.detail,
+            outcome=outcome,
+            message=message[:500],
         )
-        _remove_from_basket(session, order)
-    else:
-        _release(session, order, OrderStatus.PAYMENT_DECLINED, answer.detail, actor.user_id)
-        basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
-        if basket is not None:
-            basket.token = new_token()
-    return order
+    )
+    if outcome == CardAnswerOutcome.REFUSED:
+        record_event(
+            session,
+            action="card_answer_refused",
+            user_id=actor.user_id,
+            centre_id=order.centre_id if order else None,
+            target=f"order:{order.id}" if order else answer.vendor_tx_code,
+            status=answer.status,
+            amount=answer.amount,
+            currency=answer.currency,
+            transaction=answer.transaction_id,
+        )
+    if order is None:
+        return Settlement(None, "", False, outcome, message)
+    return Settlement(order.id, order.status, order.international, outcome, message)
+
+
+def _settle_paid(session: Session, order: Order, answer: PaymentAnswer, actor: Actor) -> str:
+    order.payment_detail = answer.detail
+    order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
+    add_status(
+        session, order, OrderStatus.PROCESSING_CLEARED, "Card payment cleared.", actor.user_id
+    )
+    _remove_from_basket(session, order)
+    return f"Thank you: order {order.id} is placed ({order.status})."
+
+
+def _settle_declined(session: Session, order: Order, answer: PaymentAnswer, actor: Actor) -> str:
+    order.payment_detail = answer.detail
+    _release(session, order, OrderStatus.PAYMENT_DECLINED, answer.detail, actor.user_id)
+    basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
+    if basket is not None:
+        basket.token = new_token()
+    return (
+        f"Your card payment was declined: {answer.detail} Your basket is as it was: try "
+        "again, or pay another way."
+    )
+
+
+def _settle_late(session: Session, order: Order, answer: PaymentAnswer, actor: Actor) -> str:
+    """Money taken for an order that can no longer take it (cancelled meanwhile, e.g. by
+    a new checkout in another tab): kept, and put in front of staff."""
+    was = order.status.lower()
+    order.provider_transaction_id, order.card_last4 = answer.transaction_id, answer.last4
+    order.payment_detail = answer.detail
+    order.attention = PAID_AFTER_CANCELLATION
+    note = (
+        f"Card payment {answer.transaction_id} received after the order was {was}: our "
+        "staff will refund it or reinstate the order."
+    )
+    session.add(
+        OrderEvent(order_id=order.id, status=order.status, note=note, user_id=actor.user_id)
+    )
+    record_event(
+        session,
+        action="late_payment_received",
+        user_id=actor.user_id,
+        centre_id=order.centre_id,
+        target=f"order:{order.id}",
+        transaction=answer.transaction_id,
+        amount=answer.amount,
+    )
+    return (
+        f"Your card payment for order {order.id} arrived after that order was {was} (a "
+        f"newer checkout replaces a payment left waiting). The payment is recorded, "
+        f"transaction {answer.transaction_id}, and our staff have been told: they will "
+        "refund it, or reinstate the order, and let you know. You need not pay again for it."
+    )
+
+
+def settle_card_answer(
+    session: Session, *, actor: Actor, crypt: str, settings: Settings | None = None
+) -> Settlement:
+    """Apply the card provider's encrypted answer, once. It pays its order only if its
+    VendorTxCode is the order's, its status OK, its amount and currency exactly the
+    order's (pence, GBP) and its transaction never used before; anything else leaves
+    the order unpaid, is kept for staff, and is told to the user in words. The same
+    answer again (a reload) changes nothing and says the same."""
+    answer = OpayoForm(settings or get_settings()).read_answer(crypt)
+    # The order is locked first: the same answer twice at once is then seen once.
+    order = session.get(Order, answer.order_id, with_for_update=True) if answer.order_id else None
+    seen = session.scalar(select(CardAnswer).where(CardAnswer.answer_hash == _answer_hash(crypt)))
+    if seen is not None:
+        if order is None or seen.order_id != order.id or order.user_id != actor.user_id:
+            return Settlement(None, "", False, CardAnswerOutcome.REFUSED, NO_SUCH_ORDER)
+        outcome = CardAnswerOutcome(seen.outcome)
+        return Settlement(order.id, order.status, order.international, outcome, seen.message)
+    if order is None or order.checkout_token != answer.token or order.user_id != actor.user_id:
+        return _record(
+            session, crypt, answer, None, actor, CardAnswerOutcome.REFUSED, NO_SUCH_ORDER
+        )
+    if not answer.approved:
+        if order.status not in CAN_TAKE_PAYMENT:
+            said = (
+                f"This payment answer changed nothing: order {order.id} is {order.status.lower()}."
+            )
+            return _record(session, crypt, answer, order, actor, CardAnswerOutcome.DECLINED, said)
+        said = _settle_declined(session, order, answer, actor)
+        return _record(session, crypt, answer, order, actor, CardAnswerOutcome.DECLINED, said)
+    if (why := _mismatch(answer, order, session)) is not None:
+        order.attention = f"Card answer refused ({why}): check the payment with Opayo."[:300]
+        said = (
+            f"Order {order.id} is not paid: the card payment's answer does not match the "
+            f"order ({why}). Nothing was placed and your basket is as it was. If money was "
+            "taken, our staff have been told and will refund it."
+        )
+        return _record(session, crypt, answer, order, actor, CardAnswerOutcome.REFUSED, said)
+    if order.status in CAN_TAKE_PAYMENT:
+        said = _settle_paid(session, order, answer, actor)
+        return _record(session, crypt, answer, order, actor, CardAnswerOutcome.PAID, said)
+    if order.provider_transaction_id:
+        order.attention = f"Paid twice: refund transaction {answer.transaction_id}."
+        said = (
+            f"Order {order.id} was already paid; this second payment ({answer.transaction_id}) "
+            "is recorded and our staff will refund it."
+        )
+        return _record(session, crypt, answer, order, actor, CardAnswerOutcome.REFUSED, said)
+    said = _settle_late(session, order, answer, actor)
+    return _record(
+        session, crypt, answer, order, actor, CardAnswerOutcome.PAID_AFTER_CANCELLATION, said
+    )
 
 
 def cancel_order(session: Session, *, actor: Actor, order_id: int, note: str) -> Order:

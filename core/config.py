@@ -27,6 +27,7 @@ DEFAULT_SECRET = "change-me-in-production-to-a-long-random-value"
 DEFAULT_PDF_OWNER_PASSWORD = "change-me-owner-password"
 DEFAULT_OPAYO_PASSWORD = "TestKey-16-Chars"
 MIN_PRODUCTION_SECRET_LENGTH = 32
+OPAYO_PASSWORD_BYTES = 16
 GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -152,8 +153,16 @@ class Settings(BaseSettings):
     vat_rate_percent: float = Field(
         0.0, ge=0, le=100, description="VAT rate applied to each order line"
     )
-    payment_mode: Literal["test", "live"] = Field(
-        "test", description="test: card payments go to the local test gateway; live: to Opayo"
+    payment_mode: Literal["test", "live"] | None = Field(
+        None,
+        description="test: card payments go to the local test gateway (no money moves); "
+        "live: to Opayo. Unset: test, but live in production, which refuses test unless "
+        "ALLOW_TEST_PAYMENTS_IN_PRODUCTION is set",
+    )
+    allow_test_payments_in_production: bool = Field(
+        False,
+        description="lets a production (staging) site take PAYMENT_MODE=test: orders paid "
+        "with a sandbox card are marked paid and no money moves. Never on a live site",
     )
     opayo_form_url: str = Field(
         "https://live.opayo.eu.elavon.com/gateway/service/vspform-register.vsp",
@@ -162,7 +171,8 @@ class Settings(BaseSettings):
     opayo_vendor: str = Field("imiportal", description="Opayo vendor name")
     opayo_encryption_password: str = Field(
         DEFAULT_OPAYO_PASSWORD,
-        description="Opayo Form encryption password (16 characters); set it when live",
+        description="Opayo Form encryption password (16 characters, the AES-128 key of "
+        "every request and answer); production refuses the published default",
     )
 
     @field_validator("verify_rate_limit")
@@ -186,6 +196,32 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("opayo_form_url")
+    @classmethod
+    def _opayo_page_over_https(cls, value: str) -> str:
+        if urlsplit(value).scheme != "https" or not urlsplit(value).netloc:
+            raise ValueError("Opayo's payment page is an https:// address")
+        return value
+
+    @field_validator("opayo_encryption_password")
+    @classmethod
+    def _opayo_password_is_an_aes_128_key(cls, value: str) -> str:
+        if len(value.encode()) != OPAYO_PASSWORD_BYTES:
+            raise ValueError(
+                f"Opayo's encryption password is {OPAYO_PASSWORD_BYTES} characters "
+                "(copy it from Opayo's MySagePay)"
+            )
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payment_mode_live_in_production_unless_set(cls, data: object) -> object:
+        """Unset PAYMENT_MODE never silently means test payments on a production site."""
+        if isinstance(data, dict) and not data.get("payment_mode"):
+            env = str(data.get("app_env", "development")).strip().lower()
+            data = {**data, "payment_mode": "live" if env == "production" else "test"}
+        return data
+
     @field_validator("app_env", mode="before")
     @classmethod
     def _app_env_in_any_case(cls, value: object) -> object:
@@ -202,7 +238,31 @@ class Settings(BaseSettings):
             raise ValueError("APP_ENV=production needs PDF_OWNER_PASSWORD set to a secret value")
         if self.payment_mode == "live" and self.opayo_encryption_password == DEFAULT_OPAYO_PASSWORD:
             raise ValueError("PAYMENT_MODE=live needs OPAYO_ENCRYPTION_PASSWORD from Opayo")
+        if self.is_production:
+            self._production_payments()
         return self
+
+    def _production_payments(self) -> None:
+        """Card answers are trusted because only the password's holder can write one: the
+        published default lets anyone mark an order paid. Test payments mark orders paid
+        with no money taken, so production takes them only when told so by name."""
+        if self.opayo_encryption_password == DEFAULT_OPAYO_PASSWORD:
+            raise ValueError(
+                "APP_ENV=production needs OPAYO_ENCRYPTION_PASSWORD set to the vendor's own "
+                "password from Opayo: the default is published, and with it anyone can write "
+                "a payment answer"
+            )
+        if self.payment_mode == "test" and not self.allow_test_payments_in_production:
+            raise ValueError(
+                "APP_ENV=production refuses PAYMENT_MODE=test (orders would be marked paid "
+                "with no money taken); a staging site must also set "
+                "ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true"
+            )
+
+    @property
+    def test_payments(self) -> bool:
+        """Card payments go to the portal's own test gateway (its screen exists only then)."""
+        return self.payment_mode == "test"
 
     @property
     def is_production(self) -> bool:

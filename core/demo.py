@@ -363,11 +363,11 @@ def _seed_users(connection: Connection) -> list[int]:
     _insert(
         connection,
         Membership,
-        [
-            dict(user_id=1, centre_id=1),
-            dict(user_id=2, centre_id=1),
-            dict(user_id=3, centre_id=2),
-            dict(user_id=1, centre_id=3),
+        [  # John McNabhan coordinates Fanshaws and is a plain user at Riverside
+            dict(user_id=1, centre_id=1, role=Role.COORDINATOR.value),
+            dict(user_id=2, centre_id=1, role=Role.CENTRE_USER.value),
+            dict(user_id=3, centre_id=2, role=Role.COORDINATOR.value),
+            dict(user_id=1, centre_id=3, role=Role.CENTRE_USER.value),
         ],
     )
     return [row[0] for row in people[4:]]

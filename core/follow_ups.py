@@ -19,13 +19,14 @@ def _recipient(session: Session, user_id: int) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def tell_order_moved(session: Session, order: Order, note: str) -> None:
-    """The user who placed the order hears that staff dispatched or cancelled it, with
-    the tracking reference or the reason (`note`, as the order's history says it)."""
+def tell_order_moved(session: Session, order: Order, note: str, what: str = "") -> None:
+    """The user who placed the order hears that staff dispatched or cancelled it (or
+    `what` else they did), with the tracking reference or the reason (`note`, as the
+    order's history says it)."""
     user = _recipient(session, order.user_id)
     if user is None:
         return
-    what = "dispatched" if order.status == OrderStatus.DISPATCHED else "cancelled"
+    what = what or ("dispatched" if order.status == OrderStatus.DISPATCHED else "cancelled")
     reference = f" ({order.reference})" if order.reference else ""
     link = get_settings().address(f"{ORDER_PAGE}?order={order.id}")
     queue_email(

@@ -142,9 +142,14 @@ class User(Base):
 
 
 class Membership(Base):
+    """A user's place at a centre, with their role there (coordinator or centre user):
+    one person may coordinate one centre and be a plain user of another. Staff are
+    staff by `users.role` and need no membership."""
+
     __tablename__ = "memberships"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.CENTRE_USER.value)
 
 
 class Candidate(Base):
@@ -394,19 +399,26 @@ class Order(Base):
     payment_detail: Mapped[str] = mapped_column(String(300), default="")
     confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     tracking_reference: Mapped[str] = mapped_column(String(100), default="")
+    # What staff must look at, in words ("Paid after cancellation: refund or
+    # reinstate."); empty when nothing is waiting for them.
+    attention: Mapped[str] = mapped_column(String(300), default="")
 
 
 class OrderLine(Base):
     """One ordered item. The partial unique index holds 'one duplicate certificate and one
     proof-of-qualification letter per candidate per achievement, ever' over the lines
-    that still count: a cancelled order or a declined payment sets `active` false."""
+    that still count: a cancelled order or a declined payment sets `active` false. An
+    achievement is a candidate and a qualification (two certificates of one achievement,
+    issued the same day, are still one achievement), copied from the certificate so that
+    the database itself refuses a second line, whatever runs at the same time."""
 
     __tablename__ = "order_lines"
     __table_args__ = (
         Index(
             "uq_order_lines_one_per_achievement",
             "product",
-            "certificate_id",
+            "candidate_id",
+            "qualification_id",
             unique=True,
             sqlite_where=text("active"),
             postgresql_where=text("active"),
@@ -416,11 +428,46 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     product: Mapped[str] = mapped_column(String(30))
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     reason: Mapped[str] = mapped_column(String(200), default="")
     unit_price_pence: Mapped[int] = mapped_column(Integer)
     vat_pence: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CardAnswerOutcome(enum.StrEnum):
+    """What the portal did with a card provider's answer."""
+
+    PAID = "paid"
+    DECLINED = "declined"
+    REFUSED = "refused"  # did not match its order, or was used before: nothing paid
+    PAID_AFTER_CANCELLATION = "paid after cancellation"
+
+
+class CardAnswer(Base):
+    """Every card provider's answer the portal read, as it came back, and what was done
+    with it: staff see refused ones beside their order, and an answer (the same one, or
+    the same transaction) is used once only."""
+
+    __tablename__ = "card_answers"
+    __table_args__ = (Index("ix_card_answers_transaction", "transaction_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the crypt
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    vendor_tx_code: Mapped[str] = mapped_column(String(80), default="")
+    transaction_id: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20), default="")
+    amount: Mapped[str] = mapped_column(String(20), default="")
+    currency: Mapped[str] = mapped_column(String(10), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    outcome: Mapped[str] = mapped_column(
+        Enum(CardAnswerOutcome, native_enum=False, length=30, values_callable=_values)
+    )
+    message: Mapped[str] = mapped_column(String(500), default="")  # what the user was told
 
 
 class ProblemReport(Base):

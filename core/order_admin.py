@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.addresses import address_lines
 from core.audit import record_event
-from core.checkout import NO_SUCH_ORDER, add_status, cancel_order
+from core.checkout import NO_SUCH_ORDER, PAID_AFTER_CANCELLATION, add_status, cancel_order
 from core.errors import InvalidInput, NotFound
 from core.follow_ups import tell_order_moved
-from core.models import Address, Centre, Order, OrderStatus
+from core.models import Address, Centre, Order, OrderEvent, OrderLine, OrderStatus
 from core.payments.base import PaymentMethod
 from core.text import clean_text, excel_csv, money, uk_date
 from core.users import Actor, require_staff
@@ -84,6 +85,73 @@ def set_order_status(
     add_status(session, order, status, note, actor.user_id)
     if status == OrderStatus.DISPATCHED:
         tell_order_moved(session, order, f"Its tracking reference is {tracking}.")
+    return order
+
+
+def _late_payment(session: Session, actor: Actor, order_id: int) -> Order:
+    require_staff(actor)
+    order = session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        raise NotFound(NO_SUCH_ORDER)
+    if order.attention != PAID_AFTER_CANCELLATION:
+        raise InvalidInput("This order has no payment made after cancellation to settle.")
+    return order
+
+
+def refund_late_payment(session: Session, *, actor: Actor, order_id: int, note: str) -> Order:
+    """Staff refunded (in Opayo's MySagePay) a card payment that arrived after the order
+    was cancelled: the order stays cancelled, its history and the audit log say so."""
+    order = _late_payment(session, actor, order_id)
+    note = _note(note, "Note", required=False)
+    order.attention = ""
+    text = f"Card payment {order.provider_transaction_id} refunded." + (f" {note}" if note else "")
+    session.add(
+        OrderEvent(order_id=order.id, status=order.status, note=text, user_id=actor.user_id)
+    )
+    record_event(
+        session,
+        action="late_payment_refunded",
+        user_id=actor.user_id,
+        centre_id=order.centre_id,
+        target=f"order:{order.id}",
+        before={"attention": PAID_AFTER_CANCELLATION},
+        after={"status": order.status, "note": note},
+    )
+    tell_order_moved(session, order, text, what="refunded")
+    return order
+
+
+def reinstate_late_payment(session: Session, *, actor: Actor, order_id: int, note: str) -> Order:
+    """Staff keep a card payment that arrived after the order was cancelled: the order
+    is placed again as paid, unless one of its items has been ordered again since (then
+    refund it instead)."""
+    order = _late_payment(session, actor, order_id)
+    note = _note(note, "Note", required=False)
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(OrderLine).where(OrderLine.order_id == order.id).values(active=True)
+            )
+    except IntegrityError:
+        raise InvalidInput(
+            "An item of this order has been ordered again since it was cancelled: refund "
+            "the payment instead."
+        ) from None
+    order.attention = ""
+    text = "Reinstated: the card payment made after cancellation is kept." + (
+        f" {note}" if note else ""
+    )
+    add_status(session, order, OrderStatus.PROCESSING_CLEARED, text, actor.user_id)
+    record_event(
+        session,
+        action="late_payment_reinstated",
+        user_id=actor.user_id,
+        centre_id=order.centre_id,
+        target=f"order:{order.id}",
+        before={"attention": PAID_AFTER_CANCELLATION},
+        after={"status": order.status, "note": note},
+    )
+    tell_order_moved(session, order, text, what="reinstated")
     return order
 
 

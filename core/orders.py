@@ -4,7 +4,7 @@ confirmation email."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import CursorResult, Select, select, update
@@ -16,6 +16,7 @@ from core.checkout import INTERNATIONAL_NOTE, NO_SUCH_ORDER
 from core.errors import NotFound
 from core.models import (
     Address,
+    CardAnswer,
     Centre,
     Certificate,
     Order,
@@ -78,6 +79,19 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class CardAnswerRow:
+    """A card provider's answer as it came back, and what the portal did (for staff)."""
+
+    received_at: dt.datetime
+    status: str
+    amount: str
+    currency: str
+    transaction_id: str
+    detail: str
+    outcome: str
+
+
+@dataclass(frozen=True)
 class OrderDetails:
     id: int
     reference: str
@@ -100,6 +114,8 @@ class OrderDetails:
     billing: list[str]
     delivery: list[str]
     history: list[StatusChange]
+    attention: str = ""  # for staff: what they must look at
+    card_answers: list[CardAnswerRow] = field(default_factory=list)  # staff only
 
 
 def _scoped(query: Select, actor: Actor) -> Select:
@@ -205,7 +221,27 @@ def get_order(session: Session, *, actor: Actor, order_id: int) -> OrderDetails:
         billing=address_lines(session.get(Address, order.billing_address_id)),
         delivery=address_lines(session.get(Address, order.delivery_address_id)),
         history=[StatusChange(event.at, event.status, event.note) for event in events],
+        attention=order.attention if actor.is_staff else "",
+        card_answers=_card_answers(session, order.id) if actor.is_staff else [],
     )
+
+
+def _card_answers(session: Session, order_id: int) -> list[CardAnswerRow]:
+    answers = session.scalars(
+        select(CardAnswer).where(CardAnswer.order_id == order_id).order_by(CardAnswer.id)
+    )
+    return [
+        CardAnswerRow(
+            answer.received_at,
+            answer.status,
+            answer.amount,
+            answer.currency,
+            answer.transaction_id,
+            answer.detail,
+            answer.outcome,
+        )
+        for answer in answers
+    ]
 
 
 @dataclass(frozen=True)

@@ -57,10 +57,22 @@ def centres_for(session: Session, *, user: User) -> list[Centre]:
 STAFF_CENTRE_NAME = "Staff, every centre"
 
 
+def centre_role(session: Session, *, user_id: int, centre_id: int | None) -> str | None:
+    """The user's role at that centre (coordinator or centre user); None if not a member."""
+    if centre_id is None:
+        return None
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == user_id, Membership.centre_id == centre_id
+        )
+    )
+
+
 def actor_for(session: Session, *, user: User) -> Actor:
     """The user's actor; their active centre falls back to the first one they may see.
     Staff act for no centre: they see every centre, and their own work (exports, jobs)
-    is recorded against none, so that no centre's users ever see it."""
+    is recorded against none, so that no centre's users ever see it. A centre user's
+    role is their role at that centre (the membership's), not the user's."""
     if user.role == Role.STAFF.value:
         return Actor(
             user_id=user.id,
@@ -73,13 +85,25 @@ def actor_for(session: Session, *, user: User) -> Actor:
     centre_id = user.active_centre_id if user.active_centre_id in centres else None
     if centre_id is None and centres:
         centre_id = next(iter(centres))
+    role = centre_role(session, user_id=user.id, centre_id=centre_id) or Role.CENTRE_USER.value
     return Actor(
         user_id=user.id,
         email=user.email,
-        role=user.role,
+        role=role,
         centre_id=centre_id,
         centre_name="No centre" if centre_id is None else centres[centre_id],
     )
+
+
+COORDINATOR_ONLY = "Only a coordinator of this centre can do that."
+
+
+def require_coordinator(session: Session, actor: Actor) -> None:
+    """Refuse anyone who is not a coordinator of the centre they act for, as the
+    database says now (not as the actor was drawn: a role may have changed since)."""
+    role = centre_role(session, user_id=actor.user_id, centre_id=actor.centre_id)
+    if role != Role.COORDINATOR.value:
+        raise PermissionDenied(COORDINATOR_ONLY)
 
 
 def set_active_centre(session: Session, *, user_id: int, centre_id: int) -> Centre:

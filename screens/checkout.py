@@ -4,6 +4,7 @@ from core.addresses import AddressInput, check_address
 from core.basket import basket_rows, basket_token
 from core.checkout import (
     INTERNATIONAL_NOTE,
+    AlreadyOrdered,
     Checkout,
     addresses_on_file,
     check_delivery_option,
@@ -17,10 +18,13 @@ from ui.errors import show_error
 from ui.layout import as_text, page_title
 from ui.navigation import BASKET
 from ui.ordering import (
+    ALREADY_ORDERED,
     address_form,
     address_text,
-    go_to,
+    already_ordered_offer,
+    go_to_payment,
     lines_frame,
+    offer_removal,
     option_label,
     order_placed,
     payment_answer,
@@ -43,6 +47,7 @@ state = st.session_state
 def step_to(step: int) -> None:
     state["checkout_step"] = step
     state.pop("checkout_token", None)  # read again when Confirm is drawn
+    state.pop(ALREADY_ORDERED, None)
 
 
 page_title(
@@ -136,6 +141,7 @@ else:
     if "checkout_token" not in state:
         with db() as session:
             state["checkout_token"] = basket_token(session, actor=actor)
+    already_ordered_offer()
     back, _, place = st.columns([1, 4, 1])
     back.button("Back", icon=":material/arrow_back:", on_click=step_to, args=(4,))
     if place.button("Place order", type="primary", icon=":material/check:", width="stretch"):
@@ -147,11 +153,14 @@ else:
                     token=state["checkout_token"],
                     checkout=Checkout(billing, delivery, option.key, method, reference),
                 )
+        except AlreadyOrdered as error:
+            offer_removal(error)
+            st.rerun()
         except InvalidInput as error:
             show_error(error)
             st.stop()
         if placed.redirect_url:
-            go_to(placed.redirect_url)
+            go_to_payment(placed)
             st.stop()
         state.pop("checkout_token", None)
         order_placed(placed.order_id, placed.status, option.international)

@@ -50,7 +50,7 @@ def users_tab(centres: dict[int, str]) -> None:
     )
     ticked = [row for row in result.rows if row.id in chosen]
     if ticked:
-        user_actions(ticked[0])
+        user_actions(ticked[0], by_label.get(centre))
     with st.expander("Add a user to a centre", icon=":material/person_add:"):
         add_user_form(centres)
 
@@ -84,7 +84,9 @@ def requests_tab() -> None:
 page_title(
     "Users",
     "Every user, by surname: filter by centre, or find one by the start of a name or "
-    "email. Tick a user to change their role, **Disable** them (every sign-in they have "
+    "email. Tick a user to change their role (a coordinator or centre user is one per "
+    "centre: with the list filtered by a centre the role changes there only, else at each "
+    "of their centres), **Disable** them (every sign-in they have "
     "ends at once), **Enable** them again or **Unlock** an account locked after too many "
     "wrong passwords; once done the user is let go, so tick them again for another "
     "change. *Add a user to a centre* creates the account and emails a link to "

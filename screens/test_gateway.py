@@ -3,7 +3,7 @@ import datetime as dt
 import streamlit as st
 
 from core.config import get_settings
-from core.payments.gateway import CardDecision, answer_url, check_card, read_request
+from core.payments.gateway import CardDecision, answer_path, check_card, read_request
 from ui.layout import as_text, page_title
 from ui.ordering import go_to
 
@@ -14,7 +14,7 @@ page_title(
     "Express 1234) and any expiry date to come; any other card is declined.",
 )
 settings = get_settings()
-if settings.payment_mode == "live":
+if not settings.test_payments:
     st.error("The test gateway is off: card payments go to Opayo.")
     st.stop()
 request = read_request(st.query_params.get("Crypt", ""), settings.opayo_encryption_password)
@@ -37,4 +37,4 @@ if paid:
 elif cancelled:
     decision = CardDecision("ABORT", "You cancelled the payment.", "")
 if paid or cancelled:
-    go_to(answer_url(request, decision, settings.opayo_encryption_password))
+    go_to(answer_path(request, decision, settings))

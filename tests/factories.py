@@ -63,8 +63,9 @@ def make_user(
     )
     session.add(user)
     session.flush()
+    centre_role = Role.CENTRE_USER if role == Role.STAFF else role
     for centre in centres:
-        session.add(Membership(user_id=user.id, centre_id=centre.id))
+        session.add(Membership(user_id=user.id, centre_id=centre.id, role=centre_role.value))
     session.flush()
     return user
 

@@ -14,7 +14,8 @@ from core.checkout import Checkout, place_order
 from core.config import get_settings
 from core.models import Address, Centre, Order
 from core.payments.base import PaymentMethod
-from core.payments.gateway import answer_url, check_card, read_request
+from core.payments.gateway import answer_path, check_card, read_request
+from core.payments.opayo import decrypt, encrypt
 from tests.factories import make_centre, make_certificate
 
 TYPED_BILLING = AddressInput("Delia", "Buchanan", "1 Card Street", "", "Leeds", "ls1 4ap")
@@ -73,7 +74,15 @@ def placed_order(session: Session, actor, centre: Centre, lines: int = 1, **kwar
 
 def gateway_answer(redirect_url: str, card=GOOD_CARD, today=dt.date(2026, 11, 29)) -> str:
     """Play the card holder on the test gateway: the crypt the portal gets back."""
-    password = get_settings().opayo_encryption_password
+    settings = get_settings()
+    password = settings.opayo_encryption_password
     request = read_request(parse_qs(urlparse(redirect_url).query)["Crypt"][0], password)
-    url = answer_url(request, check_card(*card, today=today), password)
-    return parse_qs(urlparse(url).query)["crypt"][0]
+    path = answer_path(request, check_card(*card, today=today), settings)
+    return parse_qs(urlparse(path).query)["crypt"][0]
+
+
+def tampered(crypt: str, **changes: str) -> str:
+    """The answer re-encrypted with some fields changed, as someone holding the
+    encryption password (a leaked or default one) could write it."""
+    password = get_settings().opayo_encryption_password
+    return encrypt({**decrypt(crypt, password), **changes}, password)

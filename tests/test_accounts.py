@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -23,8 +24,11 @@ from core.accounts import (
     unlock_user,
 )
 from core.auth import is_session_alive, reset_password, sign_in
+from core.db import get_engine, session_scope
+from core.demo import DemoSize, seed_demo
 from core.errors import InvalidInput, PermissionDenied
-from core.models import AuditEvent, Membership, OutboxEmail, Role, User, utcnow
+from core.models import AuditEvent, Centre, Membership, OutboxEmail, Role, User, utcnow
+from core.users import Actor, actor_for, set_active_centre
 from tests.factories import PASSWORD, make_actor, make_centre, make_user
 
 NEW = NewUser("Carly", "Hughes", "Carly.Hughes@Fanshaws.example")
@@ -236,3 +240,60 @@ def test_a_coordinator_calling_a_staff_user_function_is_refused(session, fanshaw
     ids = {"centre": fanshaws.id, "user": user.id, "request": request.id}
     with pytest.raises(PermissionDenied):
         call(session, coordinator, ids)
+
+
+def _demo_coordinator_acting_for_riverside(db_url) -> Actor:
+    seed_demo(get_engine(db_url), DemoSize(certificates=60, centres=3, fanshaws_batches=3))
+    with session_scope(db_url) as session:
+        user = session.scalar(select(User).where(User.email == "coordinator@fanshaws.example"))
+        riverside = session.scalar(select(Centre).where(Centre.name.startswith("Riverside")))
+        set_active_centre(session, user_id=user.id, centre_id=riverside.id)
+        return actor_for(session, user=user)
+
+
+def test_the_demo_coordinator_of_fanshaws_is_a_plain_user_at_riverside(db_url):
+    actor = _demo_coordinator_acting_for_riverside(db_url)
+    assert (actor.centre_name, actor.role) == ("Riverside Motor Academy", Role.CENTRE_USER)
+
+
+def test_a_coordinator_acting_for_a_centre_they_do_not_coordinate_cannot_request_users(db_url):
+    actor = _demo_coordinator_acting_for_riverside(db_url)
+    # Even told they are coordinator (an actor kept from before), core asks the database.
+    for acting in (actor, replace(actor, role=Role.COORDINATOR.value)):
+        with session_scope(db_url) as session, pytest.raises(PermissionDenied):
+            request_user(session, actor=acting, first_name="A", surname="B", email="a@b.example")
+
+
+def test_a_coordinator_acting_for_a_centre_they_do_not_coordinate_cannot_read_its_requests(
+    db_url,
+):
+    actor = _demo_coordinator_acting_for_riverside(db_url)
+    for acting in (actor, replace(actor, role=Role.COORDINATOR.value)):
+        with session_scope(db_url) as session, pytest.raises(PermissionDenied):
+            list_user_requests(session, actor=acting)
+
+
+def test_the_role_is_per_centre_one_user_coordinates_one_and_is_a_user_of_another(
+    session, fanshaws
+):
+    northgate = make_centre(session, "Northgate College")
+    user = make_user(session, centres=(fanshaws,))
+    session.add(Membership(user_id=user.id, centre_id=northgate.id, role=Role.CENTRE_USER.value))
+    session.flush()
+    assert actor_for(session, user=user).role == Role.COORDINATOR
+    set_active_centre(session, user_id=user.id, centre_id=northgate.id)
+    assert actor_for(session, user=user).role == Role.CENTRE_USER
+
+
+def test_staff_change_a_role_at_one_centre_only(session, staff, fanshaws):
+    northgate = make_centre(session, "Northgate College")
+    user = make_user(session, centres=(fanshaws, northgate))
+    change_role(
+        session, actor=staff, user_id=user.id, role=Role.CENTRE_USER, centre_id=northgate.id
+    )
+    roles = dict(
+        session.execute(
+            select(Membership.centre_id, Membership.role).where(Membership.user_id == user.id)
+        ).all()
+    )
+    assert roles == {fanshaws.id: Role.COORDINATOR, northgate.id: Role.CENTRE_USER}

@@ -8,18 +8,38 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from core import config
 from core.addresses import AddressInput, check_address
-from core.basket import basket_rows, order_form
-from core.checkout import cancel_order, place_order, settle_card_payment, totals
+from core.basket import basket_rows, new_token, order_form, remove_basket_lines
+from core.checkout import (
+    AlreadyOrdered,
+    answer_pence,
+    cancel_order,
+    place_order,
+    settle_card_answer,
+    totals,
+)
 from core.db import session_scope
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.models import Address, AuditEvent, Base, BasketLine, Order, OrderEvent, OrderLine, Role
+from core.models import (
+    Address,
+    AuditEvent,
+    Base,
+    Basket,
+    BasketLine,
+    CardAnswer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Role,
+)
+from core.order_admin import refund_late_payment, reinstate_late_payment
 from core.payments.base import PaymentMethod
 from core.prices import price_list
 from core.users import actor_for
-from tests.factories import make_actor, make_user
+from tests.factories import make_actor, make_certificate, make_user
 from tests.ordering import (
     ABROAD,
     TYPED_DELIVERY,
@@ -27,6 +47,7 @@ from tests.ordering import (
     checkout,
     fill_basket,
     gateway_answer,
+    tampered,
     token,
 )
 
@@ -167,7 +188,8 @@ def test_card_order_waits_for_payment_then_clears(session, actor, fanshaws):
     assert placed.status == "Awaiting payment"
     assert "/test-gateway?VPSProtocol=4.00&TxType=PAYMENT" in placed.redirect_url
     assert len(basket_rows(session, actor=actor)) == 1
-    order = settle_card_payment(session, actor=actor, crypt=gateway_answer(placed.redirect_url))
+    order = settle_card_answer(session, actor=actor, crypt=gateway_answer(placed.redirect_url))
+    order = session.get(Order, placed.order_id)
     assert (order.status, order.card_last4, order.total_pence) == (
         "Processing (Cleared payment)",
         "0006",
@@ -193,9 +215,8 @@ def test_declined_card_keeps_the_basket_says_why_and_frees_the_item(
 ):
     (certificate,) = fill_basket(session, actor, fanshaws)
     placed = _place(session, actor, method=CARD)
-    order = settle_card_payment(
-        session, actor=actor, crypt=gateway_answer(placed.redirect_url, card=card)
-    )
+    settle_card_answer(session, actor=actor, crypt=gateway_answer(placed.redirect_url, card=card))
+    order = session.get(Order, placed.order_id)
     assert order.status == "Payment declined" and why in order.payment_detail
     assert len(basket_rows(session, actor=actor)) == 1
     assert not session.scalar(select(OrderLine.active))
@@ -208,9 +229,9 @@ def test_reloading_the_providers_answer_changes_nothing(session, actor, fanshaws
     fill_basket(session, actor, fanshaws)
     placed = _place(session, actor, method=CARD)
     answer = gateway_answer(placed.redirect_url)
-    settle_card_payment(session, actor=actor, crypt=answer)
-    order = settle_card_payment(session, actor=actor, crypt=answer)
-    assert order.status == "Processing (Cleared payment)"
+    settle_card_answer(session, actor=actor, crypt=answer)
+    again = settle_card_answer(session, actor=actor, crypt=answer)
+    assert (again.status, again.outcome) == ("Processing (Cleared payment)", "paid")
     statuses = session.scalars(select(OrderEvent.status).order_by(OrderEvent.id)).all()
     assert statuses == ["Awaiting payment", "Processing (Cleared payment)"]
 
@@ -219,13 +240,13 @@ def test_a_forged_answer_is_refused(session, actor, fanshaws):
     fill_basket(session, actor, fanshaws)
     _place(session, actor, method=CARD)
     with pytest.raises(InvalidInput, match="could not be read"):
-        settle_card_payment(session, actor=actor, crypt="@00112233445566778899AABBCCDDEEFF")
+        settle_card_answer(session, actor=actor, crypt="@00112233445566778899AABBCCDDEEFF")
 
 
 def test_no_card_number_or_security_code_is_stored(session, actor, fanshaws, caplog):
     fill_basket(session, actor, fanshaws)
     placed = _place(session, actor, method=CARD)
-    settle_card_payment(session, actor=actor, crypt=gateway_answer(placed.redirect_url))
+    settle_card_answer(session, actor=actor, crypt=gateway_answer(placed.redirect_url))
     session.flush()
     dump = [
         str(row)
@@ -302,7 +323,7 @@ def test_two_users_placing_the_same_item_at_once_make_one_order(db_url):
     for thread in threads:
         thread.join(timeout=30)
     outcomes = sorted(results.values())
-    assert outcomes[0].startswith("An item in your basket has already been ordered")
+    assert outcomes[0].startswith(f"Already ordered: Document Reprint, {certificate.number}")
     assert outcomes[1] == "Processing (Centre credits)"
     with session_scope(db_url) as session:
         assert (
@@ -313,3 +334,285 @@ def test_two_users_placing_the_same_item_at_once_make_one_order(db_url):
             )
             == 1
         )
+
+
+# The card provider's answer is checked against the order (issue 18, item 2).
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"Amount": "0.01"}, "£0.01"),
+        ({"Amount": "29.37"}, "£29.37"),
+        ({"Amount": "2938"}, "2938"),
+        ({"Amount": "29.380"}, "29.380"),
+        ({"Amount": ""}, "no amount"),
+        ({"Currency": "EUR"}, "EUR"),
+        ({"Currency": "gbp"}, "gbp"),
+        ({"Currency": ""}, "no currency"),
+        ({"VPSTxId": ""}, "no transaction"),
+    ],
+)
+def test_an_answer_that_does_not_match_the_order_leaves_it_unpaid_and_says_why(
+    session, actor, fanshaws, changes, why
+):
+    fill_basket(session, actor, fanshaws)
+    placed = _place(session, actor, method=CARD, option="first_class")
+    forged = tampered(gateway_answer(placed.redirect_url), **changes)
+    settlement = settle_card_answer(session, actor=actor, crypt=forged)
+    order = session.get(Order, placed.order_id)
+    assert (settlement.outcome, order.status) == ("refused", "Awaiting payment")
+    assert order.provider_transaction_id is None and len(basket_rows(session, actor=actor)) == 1
+    assert "not paid" in settlement.message and why in settlement.message
+
+
+def test_a_refused_answer_is_recorded_as_it_came_back_for_staff(session, actor, fanshaws):
+    fill_basket(session, actor, fanshaws)
+    placed = _place(session, actor, method=CARD, option="first_class")
+    settle_card_answer(
+        session, actor=actor, crypt=tampered(gateway_answer(placed.redirect_url), Amount="0.01")
+    )
+    kept = session.scalar(select(CardAnswer))
+    assert (kept.order_id, kept.amount, kept.currency, kept.status, kept.outcome) == (
+        placed.order_id,
+        "0.01",
+        "GBP",
+        "OK",
+        "refused",
+    )
+    order = session.get(Order, placed.order_id)
+    assert "£0.01" in order.attention
+    assert "card_answer_refused" in session.scalars(select(AuditEvent.action)).all()
+
+
+def test_an_answer_for_another_order_of_the_user_is_refused(session, actor, fanshaws):
+    fill_basket(session, actor, fanshaws)
+    placed = _place(session, actor, method=CARD)
+    other = tampered(gateway_answer(placed.redirect_url), VendorTxCode=f"DC{placed.order_id}-x")
+    settlement = settle_card_answer(session, actor=actor, crypt=other)
+    assert (settlement.outcome, settlement.order_id) == ("refused", None)
+    assert session.get(Order, placed.order_id).status == "Awaiting payment"
+
+
+def test_a_transaction_used_for_one_order_cannot_pay_another(session, actor, fanshaws):
+    fill_basket(session, actor, fanshaws)
+    first = _place(session, actor, method=CARD)
+    paid = gateway_answer(first.redirect_url)
+    settle_card_answer(session, actor=actor, crypt=paid)
+    fill_basket(session, actor, fanshaws)
+    second = _place(session, actor, method=CARD)
+    transaction = session.get(Order, first.order_id).provider_transaction_id
+    reused = tampered(gateway_answer(second.redirect_url), VPSTxId=transaction)
+    settlement = settle_card_answer(session, actor=actor, crypt=reused)
+    assert settlement.outcome == "refused" and "used before" in settlement.message
+    assert session.get(Order, second.order_id).status == "Awaiting payment"
+
+
+@pytest.mark.parametrize(("amount", "pence"), [("25.88", 2588), ("1,234.56", 123456)])
+def test_the_answers_amount_is_read_in_pence(amount, pence):
+    assert answer_pence(amount) == pence
+
+
+# A payment for an order the portal has cancelled (issue 18, item 4).
+
+
+def _paid_after_cancellation(session, actor, fanshaws):
+    """Tab A waits at the gateway; the basket changes and tab B checks out again,
+    which cancels A's order; then A pays."""
+    fill_basket(session, actor, fanshaws)
+    tab_a = _place(session, actor, method=CARD)
+    fill_basket(session, actor, fanshaws)
+    _place(session, actor)
+    assert session.get(Order, tab_a.order_id).status == "Cancelled"
+    return tab_a, settle_card_answer(session, actor=actor, crypt=gateway_answer(tab_a.redirect_url))
+
+
+def test_a_payment_for_a_cancelled_order_is_recorded_and_flagged_for_staff(
+    session, actor, fanshaws
+):
+    tab_a, settlement = _paid_after_cancellation(session, actor, fanshaws)
+    order = session.get(Order, tab_a.order_id)
+    assert order.status == "Cancelled" and order.provider_transaction_id.startswith("{")
+    assert order.card_last4 == "0006"
+    assert order.attention == "Paid after cancellation: refund or reinstate."
+    assert settlement.outcome == "paid after cancellation"
+    assert "was cancelled" in settlement.message and order.provider_transaction_id in (
+        settlement.message
+    )
+    notes = session.scalars(select(OrderEvent.note).where(OrderEvent.order_id == order.id))
+    assert any("after the order was cancelled" in note for note in notes)
+
+
+def test_staff_refund_a_payment_made_after_cancellation(session, actor, fanshaws):
+    tab_a, _ = _paid_after_cancellation(session, actor, fanshaws)
+    staff = make_actor(session, fanshaws, role=Role.STAFF)
+    with pytest.raises(PermissionDenied):
+        refund_late_payment(session, actor=actor, order_id=tab_a.order_id, note="Refunded")
+    refund_late_payment(session, actor=staff, order_id=tab_a.order_id, note="Refunded in MySagePay")
+    order = session.get(Order, tab_a.order_id)
+    assert (order.status, order.attention) == ("Cancelled", "")
+    last = session.scalars(select(OrderEvent.note).order_by(OrderEvent.id.desc())).first()
+    assert "refunded" in last.lower() and "Refunded in MySagePay" in last
+    assert "late_payment_refunded" in session.scalars(select(AuditEvent.action)).all()
+
+
+def test_staff_reinstate_an_order_paid_after_cancellation(session, actor, fanshaws):
+    fill_basket(session, actor, fanshaws)
+    tab_a = _place(session, actor, method=CARD)
+    staff = make_actor(session, fanshaws, role=Role.STAFF)
+    cancel_order(session, actor=staff, order_id=tab_a.order_id, note="Centre asked")
+    settle_card_answer(session, actor=actor, crypt=gateway_answer(tab_a.redirect_url))
+    reinstate_late_payment(session, actor=staff, order_id=tab_a.order_id, note="Paid: go ahead")
+    order = session.get(Order, tab_a.order_id)
+    assert (order.status, order.attention) == ("Processing (Cleared payment)", "")
+    assert session.scalar(select(OrderLine.active).where(OrderLine.order_id == order.id))
+    assert "late_payment_reinstated" in session.scalars(select(AuditEvent.action)).all()
+
+
+def test_reinstating_is_refused_when_its_item_has_been_ordered_again(session, actor, fanshaws):
+    tab_a, _ = _paid_after_cancellation(session, actor, fanshaws)
+    staff = make_actor(session, fanshaws, role=Role.STAFF)
+    with pytest.raises(InvalidInput, match="ordered again"):
+        reinstate_late_payment(session, actor=staff, order_id=tab_a.order_id, note="")
+    assert session.get(Order, tab_a.order_id).attention != ""
+
+
+def test_a_paid_answer_replayed_after_staff_cancelled_the_order_changes_nothing(
+    session, actor, fanshaws
+):
+    fill_basket(session, actor, fanshaws)
+    placed = _place(session, actor, method=CARD)
+    answer = gateway_answer(placed.redirect_url)
+    settle_card_answer(session, actor=actor, crypt=answer)
+    staff = make_actor(session, fanshaws, role=Role.STAFF)
+    cancel_order(session, actor=staff, order_id=placed.order_id, note="Centre asked")
+    settle_card_answer(session, actor=actor, crypt=answer)
+    assert session.get(Order, placed.order_id).attention == ""
+
+
+# One per achievement: a candidate and a qualification (issue 18, items 5 and 6).
+
+
+def _same_achievement(session, fanshaws):
+    first = make_certificate(session, fanshaws)
+    second = make_certificate(
+        session, fanshaws, candidate=first.candidate, qualification=first.qualification
+    )
+    return first, second
+
+
+def _put_in_basket(session, actor, certificate, product="reprint"):
+    """As a second click on another screen could, past the form's own check."""
+    basket = session.scalar(select(Basket).where(Basket.user_id == actor.user_id))
+    if basket is None:
+        basket = Basket(user_id=actor.user_id, centre_id=certificate.centre_id, token="t")
+        session.add(basket)
+        session.flush()
+    line = BasketLine(
+        basket_id=basket.id,
+        product=product,
+        certificate_id=certificate.id,
+        reason="Lost",
+        unit_price_pence=2588,
+    )
+    session.add(line)
+    basket.token = new_token()
+    session.flush()
+    return line
+
+
+def test_a_second_certificate_of_an_ordered_achievement_is_refused_in_the_form(
+    session, actor, fanshaws
+):
+    first, second = _same_achievement(session, fanshaws)
+    _put_in_basket(session, actor, first)
+    _place(session, actor)
+    form = order_form(session, actor=actor, certificate_id=second.id, product="reprint")
+    assert "already been ordered" in form.refused
+    letter = order_form(session, actor=actor, certificate_id=second.id, product="proof_letter")
+    assert letter.refused is None
+
+
+def test_two_certificates_of_one_achievement_in_one_basket_are_not_both_placed(
+    session, actor, fanshaws
+):
+    first, second = _same_achievement(session, fanshaws)
+    _put_in_basket(session, actor, first)
+    kept = _put_in_basket(session, actor, second)
+    with pytest.raises(AlreadyOrdered, match=second.number) as refused:
+        _place(session, actor)
+    assert refused.value.line_ids == [kept.id]
+    assert session.scalar(select(Order)) is None
+
+
+def test_the_database_refuses_a_second_line_of_one_achievement(session, actor, fanshaws):
+    first, second = _same_achievement(session, fanshaws)
+    _put_in_basket(session, actor, first)
+    placed = _place(session, actor)
+    line = session.scalar(select(OrderLine).where(OrderLine.order_id == placed.order_id))
+    session.add(
+        OrderLine(
+            order_id=placed.order_id,
+            product="reprint",
+            certificate_id=second.id,
+            candidate_id=line.candidate_id,
+            qualification_id=line.qualification_id,
+            unit_price_pence=2588,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+
+
+def test_checkout_names_the_item_a_colleague_ordered_first_and_removes_nothing(
+    session, actor, fanshaws
+):
+    colleague = make_actor(session, fanshaws)
+    certificate, other = make_certificate(session, fanshaws), make_certificate(session, fanshaws)
+    _put_in_basket(session, colleague, certificate)
+    clash = _put_in_basket(session, actor, certificate)
+    _put_in_basket(session, actor, other)
+    _place(session, colleague)
+    with pytest.raises(AlreadyOrdered) as refused:
+        _place(session, actor)
+    message = refused.value.message
+    assert f"Document Reprint, {certificate.number}" in message and other.number not in message
+    assert "remove it" in message
+    assert refused.value.line_ids == [clash.id]
+    assert len(basket_rows(session, actor=actor)) == 2
+    remove_basket_lines(session, actor=actor, line_ids=refused.value.line_ids)
+    assert _place(session, actor).status == "Processing (Centre credits)"
+
+
+def test_two_users_placing_two_certificates_of_one_achievement_at_once_make_one_order(db_url):
+    with session_scope(db_url) as session:
+        fanshaws = centre_with_addresses(session)
+        actors = [actor_for(session, user=make_user(session, centres=(fanshaws,))) for _ in "ab"]
+        certificates = _same_achievement(session, fanshaws)
+        for acting, certificate in zip(actors, certificates, strict=True):
+            _put_in_basket(session, acting, certificate)
+    start, results = threading.Barrier(2), {}
+
+    def place(acting):
+        with session_scope(db_url) as session:
+            shown = token(session, acting)
+            start.wait()
+            try:
+                results[acting.user_id] = place_order(
+                    session, actor=acting, checkout=checkout(), token=shown
+                ).status
+            except AlreadyOrdered as error:
+                results[acting.user_id] = error.message
+
+    threads = [threading.Thread(target=place, args=(acting,)) for acting in actors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    outcomes = sorted(results.values())
+    assert outcomes[0].startswith("Already ordered: Document Reprint")
+    assert outcomes[1] == "Processing (Centre credits)"
+    with session_scope(db_url) as session:
+        counted = select(text("count(*)")).select_from(OrderLine).where(OrderLine.active)
+        assert session.scalar(counted) == 1

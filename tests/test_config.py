@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.config import (
+    DEFAULT_OPAYO_PASSWORD,
     DEFAULT_PDF_OWNER_PASSWORD,
     DEFAULT_SECRET,
     SettingsError,
@@ -40,10 +41,51 @@ def test_production_refuses_a_default_short_or_repetitive_secret(secret):
 
 
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG_SECRET, "PDF_OWNER_PASSWORD": "s3"}
+OPAYO_PASSWORD = "Kq7-vX2p#L9w!Tz4"  # 16 characters, as Opayo issues them
+PRODUCTION_PAYMENTS = {**PRODUCTION, "OPAYO_ENCRYPTION_PASSWORD": OPAYO_PASSWORD}
 
 
 def test_production_starts_with_32_random_bytes_as_its_secret():
-    assert load_settings(PRODUCTION).is_production
+    assert load_settings(PRODUCTION_PAYMENTS).is_production
+
+
+def test_production_with_payment_mode_unset_takes_card_payments_live():
+    assert load_settings(PRODUCTION_PAYMENTS).payment_mode == "live"
+
+
+def test_production_with_payment_mode_unset_refuses_the_published_opayo_password():
+    with pytest.raises(SettingsError, match="OPAYO_ENCRYPTION_PASSWORD"):
+        load_settings(PRODUCTION)
+
+
+def test_production_refuses_test_payments():
+    with pytest.raises(SettingsError, match="ALLOW_TEST_PAYMENTS_IN_PRODUCTION"):
+        load_settings({**PRODUCTION_PAYMENTS, "PAYMENT_MODE": "test"})
+
+
+def test_a_staging_site_may_take_test_payments_when_it_says_so_by_name():
+    settings = load_settings(
+        {**PRODUCTION_PAYMENTS, "PAYMENT_MODE": "test", "ALLOW_TEST_PAYMENTS_IN_PRODUCTION": "1"}
+    )
+    assert (settings.is_production, settings.payment_mode) == (True, "test")
+
+
+@pytest.mark.parametrize("mode", ["live", "test"])
+@pytest.mark.parametrize("password", [DEFAULT_OPAYO_PASSWORD, "short-password", ""])
+def test_production_refuses_the_default_or_a_short_opayo_password(mode, password):
+    with pytest.raises(SettingsError, match="OPAYO_ENCRYPTION_PASSWORD"):
+        load_settings(
+            {
+                **PRODUCTION,
+                "PAYMENT_MODE": mode,
+                "ALLOW_TEST_PAYMENTS_IN_PRODUCTION": "true",
+                "OPAYO_ENCRYPTION_PASSWORD": password,
+            }
+        )
+
+
+def test_outside_production_payments_default_to_the_test_gateway():
+    assert load_settings({}).payment_mode == "test"
 
 
 def test_production_refuses_the_default_pdf_owner_password():

@@ -73,6 +73,7 @@ def test_production_never_loads_demo_data_whatever_the_spelling(
     monkeypatch.setenv("APP_ENV", spelling)
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(32))
     monkeypatch.setenv("PDF_OWNER_PASSWORD", secrets.token_urlsafe(16))
+    monkeypatch.setenv("OPAYO_ENCRYPTION_PASSWORD", secrets.token_urlsafe(12))
     get_settings.cache_clear()
     assert main(["seed-demo", "--if-empty"]) == 0
     assert "never loaded" in capsys.readouterr().out

@@ -76,6 +76,7 @@ def test_in_production_email_bodies_stay_out_of_the_log(session, caplog):
             "APP_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(32),
             "PDF_OWNER_PASSWORD": secrets.token_urlsafe(16),
+            "OPAYO_ENCRYPTION_PASSWORD": secrets.token_urlsafe(12),  # 16 characters
         }
     )
     with caplog.at_level(logging.INFO, logger="core.mail"):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.checkout import place_order, settle_card_payment
+from core.checkout import place_order, settle_card_answer
 from core.errors import NotFound
 from core.mail import send_email
 from core.models import OutboxEmail, Role
@@ -88,7 +88,7 @@ def test_order_view_shows_lines_addresses_delivery_and_history(session, actor, f
         checkout=checkout(method=PaymentMethod.CARD, option="first_class"),
         token=order.checkout_token,
     ).redirect_url
-    settle_card_payment(session, actor=actor, crypt=gateway_answer(placed_url))
+    settle_card_answer(session, actor=actor, crypt=gateway_answer(placed_url))
     details = get_order(session, actor=actor, order_id=order.id)
     (line,) = details.lines
     assert (line.product_name, line.reason, line.price_pence) == ("Document Reprint", "Lost", 2588)
@@ -129,6 +129,6 @@ def test_international_order_email_says_staff_will_arrange_the_charge(session, a
         checkout=checkout(method=PaymentMethod.CARD, option="international", delivery=ABROAD),
         token=order.checkout_token,
     ).redirect_url
-    settle_card_payment(session, actor=actor, crypt=gateway_answer(url))
+    settle_card_answer(session, actor=actor, crypt=gateway_answer(url))
     email = claim_confirmation(session, actor=actor, order_id=order.id)
     assert "work out the delivery charge" in email.body

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import pytest
 
+from core.basket import add_to_basket
 from core.checkout import place_order
 from core.db import session_scope
+from core.models import Basket, BasketLine, Certificate, User
+from core.payments.base import PaymentMethod
 from core.users import actor_for
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_certificate, make_qualification, make_user
-from tests.ordering import centre_with_addresses, checkout, fill_basket, token
+from tests.ordering import (
+    TYPED_BILLING,
+    TYPED_DELIVERY,
+    centre_with_addresses,
+    checkout,
+    fill_basket,
+    gateway_answer,
+    tampered,
+    token,
+)
 
 
 @pytest.fixture
@@ -125,3 +137,69 @@ def test_the_basket_survives_signing_out_and_another_browser(shop):
     elsewhere = signed_in_app(shop["user"], "screens/basket.py")  # a new browser session
     assert "1 items | £25.88" in _header(elsewhere)
     assert list(elsewhere.dataframe[0].value["Reason"]) == ["Duplicate required"]
+
+
+def _card_order(shop):
+    """The shop's user with a card order waiting at the gateway: its redirect."""
+    with session_scope() as session:
+        user = session.get(User, shop["user"].id)
+        actor = actor_for(session, user=user)
+        certificate = session.get(Certificate, shop["certificate"])
+        add_to_basket(
+            session,
+            actor=actor,
+            certificate_id=certificate.id,
+            product="reprint",
+            quantity=1,
+            reason="Lost",
+        )
+        placed = place_order(
+            session,
+            actor=actor,
+            checkout=checkout(method=PaymentMethod.CARD),
+            token=token(session, actor),
+        )
+        return placed
+
+
+def test_a_tampered_amount_comes_back_to_checkout_as_unpaid_in_words(shop):
+    placed = _card_order(shop)
+    app = signed_in_app(shop["user"])
+    app.query_params["crypt"] = tampered(gateway_answer(placed.redirect_url), Amount="0.01")
+    app.switch_page("screens/checkout.py").run()
+    shown = texts(app)
+    assert f"Order {placed.order_id} is not paid" in shown and "£0.01" in shown
+    assert "is placed" not in shown
+    assert "1 items | £25.88" in _header(app)  # the basket is as it was
+
+
+def test_checkout_says_which_item_a_colleague_ordered_and_offers_to_remove_it(shop):
+    app = _order_form(shop)
+    by_label(app.button, "Add to Cart").click().run()
+    with session_scope() as session:  # a colleague placed the same item a moment ago
+        fanshaws = session.get(Certificate, shop["certificate"]).centre
+        colleague = actor_for(session, user=make_user(session, centres=(fanshaws,)))
+        basket = Basket(user_id=colleague.user_id, centre_id=fanshaws.id, token="t")
+        session.add(basket)
+        session.flush()
+        session.add(
+            BasketLine(
+                basket_id=basket.id,
+                product="reprint",
+                certificate_id=shop["certificate"],
+                reason="Lost",
+                unit_price_pence=2588,
+            )
+        )
+        place_order(session, actor=colleague, checkout=checkout(), token="t")
+        number = session.get(Certificate, shop["certificate"]).number
+    app.session_state["checkout_step"] = 5
+    app.session_state["checkout_billing"] = TYPED_BILLING
+    app.session_state["checkout_delivery"] = TYPED_DELIVERY
+    app.session_state["checkout_option"] = "second_class"
+    app.switch_page("screens/checkout.py").run()
+    by_label(app.button, "Place order").click().run()
+    assert f"Already ordered: Document Reprint, {number}" in texts(app)
+    assert "1 items | £25.88" in _header(app)  # nothing removed silently
+    by_label(app.button, "Remove it from my basket").click().run()
+    assert "0 items | £0.00" in _header(app)

@@ -5,13 +5,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core.checkout import cancel_order, place_order, settle_card_answer
 from core.db import session_scope
-from core.models import Centre, OutboxEmail, ProblemReport, Role, User, UserRequest
+from core.models import Centre, Order, OutboxEmail, ProblemReport, Role, User, UserRequest
+from core.payments.base import PaymentMethod
 from core.problems import report_problem
 from core.users import actor_for
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_certificate, make_user
-from tests.ordering import centre_with_addresses, placed_order
+from tests.ordering import (
+    centre_with_addresses,
+    checkout,
+    fill_basket,
+    gateway_answer,
+    placed_order,
+    token,
+)
 
 SELECT_FIRST_ROW = {"selection": {"rows": [0], "columns": [], "cells": []}}
 
@@ -183,3 +192,48 @@ def test_the_audit_log_lists_staff_actions_with_before_and_after(db_url, people)
     row = audit.dataframe[0].value.iloc[0]
     assert (row["User"], row["Action"]) == ("staff@imi.example", "user_unlocked")
     assert '"before"' in row["Before and after"]
+
+
+def _paid_after_cancellation(db_url, people) -> int:
+    """A card order cancelled by staff while its payer was at the gateway, then paid."""
+    with session_scope(db_url) as session:
+        coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
+        fill_basket(session, coordinator, people["fanshaws"])
+        placed = place_order(
+            session,
+            actor=coordinator,
+            checkout=checkout(method=PaymentMethod.CARD),
+            token=token(session, coordinator),
+        )
+        staff = actor_for(session, user=session.get(User, people["staff"].id))
+        cancel_order(session, actor=staff, order_id=placed.order_id, note="Centre asked")
+        settle_card_answer(session, actor=coordinator, crypt=gateway_answer(placed.redirect_url))
+        return placed.order_id
+
+
+def test_staff_see_a_payment_after_cancellation_flagged_and_reinstate_the_order(db_url, people):
+    order_id = _paid_after_cancellation(db_url, people)
+    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app.query_params["order"] = str(order_id)
+    app.run()
+    assert "**For staff:** Paid after cancellation: refund or reinstate." in texts(app)
+    assert app.dataframe[-1].value.iloc[0]["Outcome"] == "paid after cancellation"
+    by_label(app.text_input, "Note for the order's history").set_value("Centre wants it")
+    by_label(app.button, "Reinstate").click().run()
+    assert f"Order {order_id}: reinstated as paid." in texts(app)
+    assert "refund or reinstate" not in texts(app)
+    centre_app = signed_in_app(people["coordinator"], "screens/orders.py")
+    centre_app.query_params["order"] = str(order_id)
+    centre_app.run()
+    assert "Reinstated" in " ".join(centre_app.dataframe[-1].value["Note"])
+
+
+def test_staff_record_a_refund_of_a_payment_after_cancellation(db_url, people):
+    order_id = _paid_after_cancellation(db_url, people)
+    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app.query_params["order"] = str(order_id)
+    app.run()
+    by_label(app.button, "Refunded").click().run()
+    assert f"Order {order_id}: the payment is recorded as refunded." in texts(app)
+    with session_scope(db_url) as session:
+        assert session.get(Order, order_id).status == "Cancelled"

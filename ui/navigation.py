@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.config import get_settings
 from core.models import Role
 
 CENTRE_ROLES = frozenset({Role.COORDINATOR, Role.CENTRE_USER})
@@ -255,9 +256,15 @@ SIGNED_IN = [
 HOMES = (HOME, STAFF_HOME)
 
 
+def _exists(screen: Screen) -> bool:
+    """The test gateway exists only while card payments are test ones: in production
+    (unless a staging site says so) its address answers as any unknown page does."""
+    return screen is not TEST_GATEWAY or get_settings().test_payments
+
+
 def screens_for(role: str) -> list[Screen]:
     """The signed-in screens a role may open, in menu order."""
-    return [screen for screen in SIGNED_IN if screen.is_for(role)]
+    return [screen for screen in SIGNED_IN if screen.is_for(role) and _exists(screen)]
 
 
 def menu_titles(role: str, section: str = "") -> list[str]:
@@ -282,8 +289,15 @@ def signed_out_pages() -> list[st.Page]:
     """The public pages, plus every signed-in page but the homes (hidden) so that an
     address such as /search?surname=obri is recognised while signed out: the sign-in form
     is drawn in its place and, once signed in, the same address opens the page it named."""
-    deep_links = [screen for screen in SIGNED_IN if screen not in HOMES]
-    return _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC + deep_links]
+    return _pages(SIGNED_OUT) + [
+        screen.page() for screen in signed_out_screens()[len(SIGNED_OUT) :]
+    ]
+
+
+def signed_out_screens() -> list[Screen]:
+    """The screens whose addresses are known while signed out (see signed_out_pages)."""
+    deep_links = [screen for screen in SIGNED_IN if screen not in HOMES and _exists(screen)]
+    return SIGNED_OUT + PUBLIC + deep_links
 
 
 def is_public(page: st.Page) -> bool:

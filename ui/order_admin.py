@@ -7,7 +7,14 @@ import datetime as dt
 
 import streamlit as st
 
-from core.order_admin import STAFF_STATUSES, invoice_csv, invoice_file_name, set_order_status
+from core.order_admin import (
+    STAFF_STATUSES,
+    invoice_csv,
+    invoice_file_name,
+    refund_late_payment,
+    reinstate_late_payment,
+    set_order_status,
+)
 from core.text import parse_id
 from ui.services import on_demand
 from ui.staff_actions import run_action
@@ -40,6 +47,29 @@ def status_form(raw_id: str) -> None:
                     reason=reason,
                 ),
                 f"Order {order_id}: {status}.",
+            )
+
+
+def late_payment_actions(order_id: int) -> None:
+    """A card payment that arrived after the order was cancelled: staff refund it (in
+    Opayo's MySagePay, then record it here) or reinstate the order."""
+    with st.form("staff_orders_late_payment_form", border=True):
+        st.markdown("**Paid after cancellation:** refund the payment or reinstate the order")
+        note = st.text_input(
+            "Note for the order's history", max_chars=300, help="The centre reads it"
+        )
+        refund, reinstate, _ = st.columns([1, 1, 3])
+        if refund.form_submit_button(
+            "Refunded", icon=":material/currency_exchange:", help="Refund it in MySagePay first"
+        ):
+            run_action(
+                lambda s, a: refund_late_payment(s, actor=a, order_id=order_id, note=note),
+                f"Order {order_id}: the payment is recorded as refunded.",
+            )
+        if reinstate.form_submit_button("Reinstate", type="primary", icon=":material/restore:"):
+            run_action(
+                lambda s, a: reinstate_late_payment(s, actor=a, order_id=order_id, note=note),
+                f"Order {order_id}: reinstated as paid.",
             )
 
 

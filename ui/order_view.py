@@ -43,7 +43,30 @@ def _history(order: OrderDetails) -> pd.DataFrame:
     )
 
 
-def order_view(raw_id: str) -> None:
+def _card_answers(order: OrderDetails) -> None:
+    """Staff: every answer the card provider sent about this order, as it came back."""
+    if not order.card_answers:
+        return
+    st.markdown("**Card payment answers** (as they came back)")
+    answers = order.card_answers
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Received": [uk_datetime(answer.received_at) for answer in answers],
+                "Status": [answer.status for answer in answers],
+                "Amount": [f"{answer.amount} {answer.currency}".strip() for answer in answers],
+                "Transaction": [answer.transaction_id for answer in answers],
+                "Detail": [answer.detail for answer in answers],
+                "Outcome": [answer.outcome for answer in answers],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def order_view(raw_id: str) -> OrderDetails | None:
+    """Draw the order; its details for the page's own actions (None if not found)."""
     st.button("All orders", icon=":material/arrow_back:", on_click=_back_to_orders)
     try:
         with db() as session:
@@ -51,8 +74,10 @@ def order_view(raw_id: str) -> None:
             order = get_order(session, actor=actor, order_id=int(raw_id))
     except ValueError:
         st.error("There is no order with that ID.")
-        return
+        return None
     _summary(order, staff=actor.is_staff)
+    if order.attention:
+        st.warning(f"**For staff:** {as_text(order.attention)}", icon=":material/flag:")
     st.dataframe(lines_frame(order.lines), hide_index=True, width="stretch")
     totals_table(Totals(order.subtotal_pence, order.delivery_pence, order.vat_pence))
     billing, delivery = st.columns(2)
@@ -65,3 +90,5 @@ def order_view(raw_id: str) -> None:
         st.info(INTERNATIONAL_NOTE, icon=":material/public:")
     st.markdown("**Status history**")
     st.dataframe(_history(order), hide_index=True, width="stretch")
+    _card_answers(order)
+    return order

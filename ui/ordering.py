@@ -4,17 +4,25 @@ order's lines, totals, address forms and the redirect to the card payment page."
 from __future__ import annotations
 
 import json
+from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from core.addresses import AddressInput
-from core.basket import ONE_EACH, REASONS, add_to_basket, order_form
-from core.checkout import INTERNATIONAL_NOTE, Totals, settle_card_payment
+from core.basket import ONE_EACH, REASONS, add_to_basket, order_form, remove_basket_lines
+from core.checkout import (
+    INTERNATIONAL_NOTE,
+    AlreadyOrdered,
+    PlacedOrder,
+    Totals,
+    settle_card_answer,
+)
 from core.countries import countries
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
+from core.links import same_origin_path
 from core.mail import queue_email
-from core.models import OrderStatus
+from core.models import CardAnswerOutcome
 from core.orders import claim_confirmation
 from core.payments.base import PaymentMethod
 from core.prices import PricedLine, PriceItem
@@ -147,12 +155,33 @@ def address_form(prefix: str, saved: AddressInput, *, to_person: bool = True) ->
     )
 
 
-def go_to(url: str) -> None:
-    """Send the browser to another address (the card provider's page)."""
+def go_to(path: str) -> None:
+    """Send the browser to another page of the portal: the only place the app writes
+    `window.location`, and only ever a path of this site (core.links)."""
+    path = same_origin_path(path)
     st.html(
-        f"<script>window.location.assign({json.dumps(url)});</script>", unsafe_allow_javascript=True
+        f"<script>window.location.assign({json.dumps(path)});</script>",
+        unsafe_allow_javascript=True,
     )
-    st.link_button("Continue to the payment page", url, type="primary")
+    st.link_button("Continue to the payment page", path, type="primary")
+
+
+def go_to_payment(placed: PlacedOrder) -> None:
+    """The card payment page: the test gateway is a page of ours; Opayo's page (its
+    address a setting, never a request's) is reached by posting its form, as Opayo asks."""
+    if placed.form_fields is None:
+        go_to(placed.redirect_url)
+        return
+    inputs = "".join(
+        f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+        for name, value in placed.form_fields.items()
+    )
+    st.html(
+        f'<form id="provider_form" method="post" action="{escape(placed.redirect_url)}">'
+        f'{inputs}<button type="submit">Continue to the payment page</button></form>'
+        "<script>document.getElementById('provider_form').submit();</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def email_confirmation(order_id: int) -> None:
@@ -195,21 +224,63 @@ def payment_label(method: str) -> str:
 OUTCOME = "checkout_outcome"
 
 
-def order_placed(order_id: int, status: str, international: bool, detail: str = "") -> None:
-    """Send the confirmation, then draw the page again (so the header's basket is true)
-    with the outcome on it."""
-    if status != OrderStatus.PAYMENT_DECLINED:
+def order_placed(
+    order_id: int | None,
+    status: str,
+    international: bool,
+    outcome: str = CardAnswerOutcome.PAID,
+    message: str = "",
+) -> None:
+    """Send the confirmation (only a placed order has one), then draw the page again
+    (so the header's basket is true) with the outcome on it."""
+    if order_id is not None and outcome == CardAnswerOutcome.PAID:
         email_confirmation(order_id)
-    st.session_state[OUTCOME] = (order_id, status, international, detail)
+    st.session_state[OUTCOME] = (order_id, status, international, str(outcome), message)
     st.rerun()
 
 
 def payment_answer(crypt: str) -> None:
     """The card provider sent the browser back with its answer."""
     with db() as session:
-        order = settle_card_payment(session, actor=current_actor(), crypt=crypt)
+        settled = settle_card_answer(session, actor=current_actor(), crypt=crypt)
     st.query_params.clear()
-    order_placed(order.id, order.status, order.international, order.payment_detail)
+    order_placed(
+        settled.order_id, settled.status, settled.international, settled.outcome, settled.message
+    )
+
+
+ALREADY_ORDERED = "checkout_already_ordered"
+
+
+def offer_removal(error: AlreadyOrdered) -> None:
+    """Keep the refusal, naming the items, with its offer to remove them (drawn by
+    already_ordered_offer on every run until acted on)."""
+    st.session_state[ALREADY_ORDERED] = (error.message, error.line_ids)
+
+
+def _remove_ordered(line_ids: list[int]) -> None:
+    st.session_state.pop(ALREADY_ORDERED, None)
+    st.session_state.pop("checkout_token", None)  # the basket changes: read it again
+    try:
+        with db() as session:
+            remove_basket_lines(session, actor=current_actor(), line_ids=line_ids)
+    except NotFound:
+        pass  # already taken out (another tab)
+
+
+def already_ordered_offer() -> None:
+    """Items of the basket ordered meanwhile: say which, and offer to take them out."""
+    if (held := st.session_state.get(ALREADY_ORDERED)) is None:
+        return
+    message, line_ids = held
+    st.error(as_text(message), icon=":material/block:")
+    st.button(
+        "Remove it from my basket" if len(line_ids) == 1 else "Remove them from my basket",
+        icon=":material/remove_shopping_cart:",
+        on_click=_remove_ordered,
+        args=(line_ids,),
+        key="checkout_remove_ordered",
+    )
 
 
 def start_checkout() -> None:
@@ -224,18 +295,19 @@ def show_outcome() -> bool:
     checkout, so that any rerun still shows it); True if shown."""
     if (outcome := st.session_state.get(OUTCOME)) is None:
         return False
-    order_id, status, international, detail = outcome
-    if status == OrderStatus.PAYMENT_DECLINED:
-        st.error(
-            f"Your card payment was declined: {as_text(detail)} Your basket is as it was: "
-            "try again, or pay another way."
-        )
+    order_id, status, international, kind, message = outcome
+    if kind in (CardAnswerOutcome.DECLINED, CardAnswerOutcome.REFUSED):
+        st.error(as_text(message), icon=":material/credit_card_off:")
         st.page_link(BASKET.path, label="Back to the basket", icon=":material/arrow_back:")
         return True
-    st.success(
-        f"Thank you: order {order_id} is placed ({status}). A confirmation email is on its way.",
-        icon=":material/check_circle:",
-    )
+    if kind == CardAnswerOutcome.PAID_AFTER_CANCELLATION:
+        st.warning(as_text(message), icon=":material/assignment_late:")
+    else:
+        st.success(
+            f"Thank you: order {order_id} is placed ({status}). A confirmation email is on "
+            "its way.",
+            icon=":material/check_circle:",
+        )
     if international:
         st.info(INTERNATIONAL_NOTE)
     st.page_link(

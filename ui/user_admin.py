@@ -24,8 +24,9 @@ from ui.staff_actions import run_action
 ROLES = list(Role)
 
 
-def user_actions(user: UserRow) -> None:
-    """Role, disable or enable, unlock: for the ticked user."""
+def user_actions(user: UserRow, centre_id: int | None = None) -> None:
+    """Role, disable or enable, unlock: for the ticked user. A centre role is changed at
+    the centre the list is filtered by, else at every centre of the user."""
     user_id = user.id
     st.markdown(f"**Ticked:** {as_text(user.name)} · {as_text(user.email)} · {user.status}")
     role_col, *buttons = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
@@ -39,7 +40,7 @@ def user_actions(user: UserRow) -> None:
     )
     if buttons[0].button("Change role", icon=":material/badge:"):
         run_action(
-            lambda s, a: change_role(s, actor=a, user_id=user_id, role=role),
+            lambda s, a: change_role(s, actor=a, user_id=user_id, role=role, centre_id=centre_id),
             f"Role changed to {ROLE_NAMES[role]}.",
             ticked_in="users",
         )

@@ -37,22 +37,32 @@ class PaymentRequest:
 @dataclass(frozen=True)
 class PaymentStart:
     """What placing starts: settled at once (`redirect_url` None) or a trip to the
-    provider's page."""
+    provider's page: a path of the portal (the test gateway), or with `form_fields` the
+    provider's own address (a setting) that the browser posts them to."""
 
     settled: bool
     redirect_url: str | None = None
+    form_fields: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
 class PaymentAnswer:
-    """The provider's answer about one order."""
+    """The provider's answer about one order, as it came back (order_id None and token
+    empty when its VendorTxCode names no order of ours)."""
 
-    order_id: int
+    order_id: int | None
     token: str
-    approved: bool
+    vendor_tx_code: str
+    status: str
+    amount: str
+    currency: str
     transaction_id: str
     last4: str
     detail: str
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "OK"
 
 
 class PaymentProvider(Protocol):

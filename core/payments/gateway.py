@@ -13,8 +13,10 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from core.config import Settings
 from core.errors import InvalidInput
-from core.payments.opayo import decrypt, encrypt
+from core.links import portal_path
+from core.payments.opayo import RETURN_PATH, decrypt, encrypt
 
 # Opayo's sandbox test cards and the security code that passes the CV2 check.
 TEST_CARDS = {
@@ -59,7 +61,7 @@ class CardDecision:
 
 def read_request(crypt: str, password: str) -> GatewayRequest:
     fields = decrypt(crypt, password)
-    if not fields.get("VendorTxCode") or not fields.get("SuccessURL"):
+    if not fields.get("VendorTxCode"):
         raise InvalidInput("This payment request is not complete.")
     return GatewayRequest(fields)
 
@@ -100,8 +102,10 @@ def check_card(number: str, expiry: str, security_code: str, today: dt.date) -> 
     return CardDecision("OK", "0000 : The Authorisation was Successful.", last4, card_type)
 
 
-def answer_url(request: GatewayRequest, decision: CardDecision, password: str) -> str:
-    """Where the gateway sends the browser: SuccessURL or FailureURL with the answer."""
+def answer_path(request: GatewayRequest, decision: CardDecision, settings: Settings) -> str:
+    """Where the gateway sends the browser: the portal's own checkout, built from
+    PUBLIC_URL, with the encrypted answer. The request's SuccessURL and FailureURL are
+    never followed: whoever holds the password can write any address there."""
     fields = {
         "VendorTxCode": request.fields["VendorTxCode"],
         "VPSTxId": "{" + str(uuid.uuid4()).upper() + "}" if decision.approved else "",
@@ -109,8 +113,9 @@ def answer_url(request: GatewayRequest, decision: CardDecision, password: str) -
         "StatusDetail": decision.detail,
         "TxAuthNo": str(uuid.uuid4().int % 10**8) if decision.approved else "",
         "Amount": request.amount,
+        "Currency": request.fields.get("Currency", ""),
         "Last4Digits": decision.last4,
         "CardType": decision.card_type,
     }
-    target = request.fields["SuccessURL" if decision.approved else "FailureURL"]
-    return f"{target}?{urlencode({'crypt': encrypt(fields, password)})}"
+    crypt = encrypt(fields, settings.opayo_encryption_password)
+    return portal_path(settings, f"{RETURN_PATH}?{urlencode({'crypt': crypt})}")

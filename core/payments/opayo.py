@@ -10,6 +10,7 @@ In test mode the provider is the local test gateway (core/payments/gateway.py).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import padding
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from core.config import DEFAULT_OPAYO_PASSWORD, Settings
 from core.errors import InvalidInput
+from core.links import portal_path
 from core.payments.base import (
     PayerAddress,
     PaymentAnswer,
@@ -28,6 +30,7 @@ from core.payments.base import (
 PROTOCOL = "4.00"
 TEST_GATEWAY_PATH = "test-gateway"
 RETURN_PATH = "checkout"
+CURRENCY = "GBP"
 BAD_ANSWER = "The payment provider's answer could not be read; nothing was changed."
 
 
@@ -85,18 +88,17 @@ class OpayoForm:
         live = settings.payment_mode == "live"
         if live and settings.opayo_encryption_password == DEFAULT_OPAYO_PASSWORD:
             raise RuntimeError("PAYMENT_MODE=live needs OPAYO_ENCRYPTION_PASSWORD set")
-        base = settings.public_url.rstrip("/")
-        self.page_url = settings.opayo_form_url if live else f"{base}/{TEST_GATEWAY_PATH}"
-        self.return_url = f"{base}/{RETURN_PATH}"
+        self.settings = settings
+        self.live = live
+        self.return_url = settings.address(RETURN_PATH)
         self.vendor = settings.opayo_vendor
         self.password = settings.opayo_encryption_password
 
     def request_fields(self, request: PaymentRequest) -> dict[str, str]:
-        pounds, pence = divmod(request.amount_pence, 100)
         fields = {
             "VendorTxCode": vendor_tx_code(request.order_id, request.token),
-            "Amount": f"{pounds}.{pence:02d}",
-            "Currency": "GBP",
+            "Amount": pounds(request.amount_pence),
+            "Currency": CURRENCY,
             "Description": request.description,
             "SuccessURL": self.return_url,
             "FailureURL": self.return_url,
@@ -107,25 +109,52 @@ class OpayoForm:
         return {name: _clean(value) for name, value in fields.items()}
 
     def start(self, request: PaymentRequest) -> PaymentStart:
-        query = {
+        """Live: the fields the browser posts to Opayo's page (OPAYO_FORM_URL, a setting,
+        never an address from a request). Test: the portal's own test gateway page."""
+        fields = {
             "VPSProtocol": PROTOCOL,
             "TxType": "PAYMENT",
             "Vendor": self.vendor,
             "Crypt": encrypt(self.request_fields(request), self.password),
         }
-        return PaymentStart(settled=False, redirect_url=f"{self.page_url}?{urlencode(query)}")
+        if self.live:
+            return PaymentStart(
+                settled=False, redirect_url=self.settings.opayo_form_url, form_fields=fields
+            )
+        path = portal_path(self.settings, f"{TEST_GATEWAY_PATH}?{urlencode(fields)}")
+        return PaymentStart(settled=False, redirect_url=path)
 
     def read_answer(self, crypt: str) -> PaymentAnswer:
+        """The answer's fields, unchecked: core.checkout compares them with the order."""
         fields = decrypt(crypt, self.password)
         code = fields.get("VendorTxCode", "")
         order_id, _, token = code.removeprefix("DC").partition("-")
-        if not order_id.isdigit() or not token:
-            raise InvalidInput(BAD_ANSWER)
+        known = code.startswith("DC") and order_id.isdigit() and len(order_id) < 10 and token
         return PaymentAnswer(
-            order_id=int(order_id),
-            token=token,
-            approved=fields.get("Status") == "OK",
+            order_id=int(order_id) if known else None,
+            token=token if known else "",
+            vendor_tx_code=code[:80],
+            status=fields.get("Status", "")[:20],
+            amount=fields.get("Amount", "")[:20],
+            currency=fields.get("Currency", "")[:10],
             transaction_id=fields.get("VPSTxId", "")[:64],
             last4=fields.get("Last4Digits", "")[:4],
             detail=fields.get("StatusDetail", "")[:300],
         )
+
+
+_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\.[0-9]{2}")
+
+
+def answer_pence(amount: str) -> int | None:
+    """An answer's Amount in pence ("1,234.56" is 123456); None unless it is one, with
+    exactly two decimals."""
+    if not _AMOUNT.fullmatch(amount):
+        return None
+    return int(amount.replace(",", "").replace(".", ""))
+
+
+def pounds(pence: int) -> str:
+    """Pence as Opayo writes an amount: 25.88."""
+    whole, rest = divmod(pence, 100)
+    return f"{whole}.{rest:02d}"
