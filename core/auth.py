@@ -14,7 +14,6 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from email.utils import format_datetime
 from functools import lru_cache
 
 import bcrypt
@@ -193,19 +192,6 @@ def cookie_token(email: str, *, signed_in_at: float, settings: Settings | None =
         settings.secret_key,
         algorithm="HS256",
     )
-
-
-def cookie_header_value(
-    token: str, *, signed_in_at: float, settings: Settings | None = None
-) -> str:
-    """What a page script assigns to document.cookie to keep the sign-in: the token, its
-    expiry, the whole site, sent on links from elsewhere (Lax) and, behind HTTPS, only
-    over HTTPS."""
-    settings = settings or get_settings()
-    expires = dt.datetime.fromtimestamp(signed_in_at + settings.cookie_expiry_days * 86400, dt.UTC)
-    parts = [f"{settings.cookie_name}={token}", f"expires={format_datetime(expires, usegmt=True)}"]
-    parts += ["path=/", "SameSite=Lax"] + (["Secure"] if settings.secure_cookies else [])
-    return "; ".join(parts)
 
 
 def _is_number(value: object) -> bool:

@@ -3,8 +3,6 @@ order's lines, totals, address forms and the redirect to the card payment page."
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -23,6 +21,7 @@ from ui.errors import show_error
 from ui.layout import as_text
 from ui.navigation import BASKET, CHECKOUT, ORDERS
 from ui.services import current_actor, db
+from web.scripts import GO_TO, script_tag
 
 ORDER = "certificate_order_open"
 
@@ -149,9 +148,7 @@ def address_form(prefix: str, saved: AddressInput, *, to_person: bool = True) ->
 
 def go_to(url: str) -> None:
     """Send the browser to another address (the card provider's page)."""
-    st.html(
-        f"<script>window.location.assign({json.dumps(url)});</script>", unsafe_allow_javascript=True
-    )
+    st.html(script_tag(GO_TO, url=url), unsafe_allow_javascript=True)
     st.link_button("Continue to the payment page", url, type="primary")
 
 
