@@ -98,8 +98,10 @@ def serve_portal(url: str) -> tuple[subprocess.Popen, str]:
     port against the database at `url`; the process and its address."""
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "uvicorn"), "web.app:app", "--port", str(port)]
-        + ["--no-proxy-headers", "--no-access-log", "--ws", "websockets-sansio"],
+        [
+            *(str(ROOT / ".venv" / "bin" / "uvicorn"), "web.app:app", "--port", str(port)),
+            *("--no-proxy-headers", "--no-access-log", "--ws", "websockets-sansio"),
+        ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url},
         stdout=subprocess.DEVNULL,

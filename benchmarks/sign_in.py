@@ -2,8 +2,9 @@
 
 The portal as the Procfile serves it (st.App under uvicorn: sign-in gate, lockout
 counted in the database, bcrypt, the sign-in ticket posted for the HttpOnly cookie,
-session, header, Home) against a bare Streamlit page that looks the user up and runs one bcrypt check:
-each run is a fresh browser context (no cookie), as a user arriving in the morning.
+session, header, Home) against a bare Streamlit page that looks the user up and runs
+one bcrypt check: each run is a fresh browser context (no cookie), as a user arriving
+in the morning.
 
     python benchmarks/sign_in.py [--runs N] [--database-url URL]
 """
