@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import time
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from core import config
+from core.candidate_links import create_candidate_link
 from core.db import session_scope
 from core.errors import InvalidInput
 from core.exports import ExportSelection, expire_exports, request_export
@@ -25,7 +27,7 @@ from core.sessions import issue_sign_in_ticket, session_cookie
 from core.verify import _limiter, check_rate
 from tests.factories import make_actor, make_batch, make_centre, make_certificate
 from tests.queue import run_queued_tasks
-from web.downloads import card_link, export_link, search_csv_link
+from web.downloads import candidate_link, card_link, export_link, search_csv_link
 from web.routes import all_middleware, all_routes
 from web.security import ClientAddressMiddleware
 
@@ -183,6 +185,21 @@ def test_the_document_card_pdf_is_the_centres_own_only(db_url, centres):
     assert (mine.status_code, mine.content[:5]) == (200, b"%PDF-")
     assert "certificate-" in mine.headers["content-disposition"]
     assert client.get(card_link(centres["Kingsway"]["certificate"])).status_code == 404
+
+
+def test_a_candidate_link_downloads_its_pdf_until_it_expires(db_url, centres):
+    certificate_id = centres["Fanshaws"]["certificate"]
+    with session_scope(db_url) as session:
+        fresh = create_candidate_link(session, certificate_id=certificate_id)
+        old = create_candidate_link(
+            session, certificate_id=certificate_id, now=dt.datetime(2020, 1, 1)
+        )
+    client = _client()  # no account, no cookie: the link's token is the key
+    answer = client.get(candidate_link(parse_qs(urlsplit(fresh).query)["token"][0]))
+    assert (answer.status_code, answer.content[:5]) == (200, b"%PDF-")
+    assert 'filename="certificate-' in answer.headers["content-disposition"]
+    expired = client.get(candidate_link(parse_qs(urlsplit(old).query)["token"][0]))
+    assert expired.status_code == 404
 
 
 def test_the_search_csv_streams_the_centres_own_matches(db_url, centres):
