@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -135,16 +136,26 @@ def _judge(which, password: str, settings: Settings) -> _Attempt | None:
     return None
 
 
-def sign_in(*, email: str, password: str, settings: Settings | None = None) -> User:
+def sign_in(
+    *,
+    email: str,
+    password: str,
+    settings: Settings | None = None,
+    then: Callable[[Session, User], None] | None = None,
+) -> User:
     """Check an email and password; one message for every failure so that nobody learns
-    whether an address has an account or is locked."""
+    whether an address has an account or is locked. `then(session, user)` runs in the
+    transaction that records the sign-in (the page issues its sign-in ticket there)."""
     settings = settings or get_settings()
     attempt = _judge(User.email == normalise_email(email), password or "", settings)
     if attempt is None:
         raise InvalidInput(SIGN_IN_FAILED)
     with session_scope() as session:
         record_event(session, action="sign_in", user_id=attempt.user_id)
-        return session.get(User, attempt.user_id)
+        user = session.get(User, attempt.user_id)
+        if then is not None:
+            then(session, user)
+        return user
 
 
 def _epoch(moment: dt.datetime) -> float:

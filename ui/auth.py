@@ -122,17 +122,19 @@ def sign_in_form() -> None:
         pressed = st.form_submit_button("Sign in", type="primary")
     if not pressed:
         return
+    signed_in_at, tickets = time.time(), []
+
+    def issue_ticket(session: Session, user: User) -> None:
+        tickets.append(issue_sign_in_ticket(session, user_id=user.id, signed_in_at=signed_in_at))
+
     try:
         with st.spinner("Signing in…", show_time=False):
-            user = auth.sign_in(email=email, password=password)
+            user = auth.sign_in(email=email, password=password, then=issue_ticket)
     except InvalidInput as error:
         show_error(error)
         return
-    signed_in_at = time.time()
-    with db() as session:
-        ticket = issue_sign_in_ticket(session, user_id=user.id, signed_in_at=signed_in_at)
     _mark_signed_in(user.email, signed_in_at)
-    st.session_state[_PENDING_TICKET] = ticket
+    st.session_state[_PENDING_TICKET] = tickets[0]
     st.rerun()
 
 
