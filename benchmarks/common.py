@@ -93,6 +93,31 @@ def serve_streamlit(script: str, url: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"{script} did not start")
 
 
+def serve_portal(url: str) -> tuple[subprocess.Popen, str]:
+    """The portal as the Procfile serves it (`uvicorn web.app:app`, st.App) on a free
+    port against the database at `url`; the process and its address."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(str(ROOT / ".venv" / "bin" / "uvicorn"), "web.app:app", "--port", str(port)),
+            *("--no-proxy-headers", "--no-access-log", "--ws", "websockets-sansio"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    address = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
+            return server, address
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("the portal did not start")
+
+
 def stop_server(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=20)

@@ -354,20 +354,41 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _as_environment(options: tuple[str, ...]) -> dict[str, str]:
+    """`--server.fileWatcherType auto` as Streamlit's environment variable
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=auto (uvicorn takes no Streamlit options)."""
+    pairs = zip(options[::2], options[1::2], strict=True)
+    return {
+        "STREAMLIT_"
+        + re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name[2:].replace(".", "_")).upper(): value
+        for name, value in pairs
+    }
+
+
 def start_app(
-    url: str, log_path: Path, options: tuple[str, ...] = ()
+    url: str, log_path: Path, options: tuple[str, ...] = (), server_kind: str = "st-app"
 ) -> tuple[subprocess.Popen, str]:
-    """`streamlit run` on a free port (one process, no job worker threads), with the
-    project's .streamlit/config.toml and any extra `--section.option value` pairs."""
+    """The app on a free port, one process: `uvicorn web.app:app` as the Procfile runs it
+    (st-app), or the old `streamlit run streamlit_app.py` (streamlit-run); the project's
+    .streamlit/config.toml and any extra `--section.option value` pairs either way."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0", "LOG_LEVEL": "WARNING"}
-    log = open(log_path, "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
+    if server_kind == "st-app":
+        env.update(_as_environment(options))
+        command = [
+            *(str(ROOT / ".venv" / "bin" / "uvicorn"), "web.app:app", "--port", str(port)),
+            *("--no-proxy-headers", "--no-access-log", "--ws", "websockets-sansio"),
+            *("--ws-per-message-deflate", "false", "--ws-max-size", "209715200"),
+        ]
+    else:
+        command = [
             *(sys.executable, "-m", "streamlit", "run", "streamlit_app.py"),
             *("--server.port", str(port), "--server.headless", "true"),
             *options,
-        ],
+        ]
+    log = open(log_path, "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        command,
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -455,11 +476,17 @@ def percentile(values: list[float], share: float) -> float:
 # runner.postScriptGC runs gc.collect(2) after every script run of every session, and
 # server.fileWatcherType makes every session re-resolve the path of every imported
 # module (thousands: pandas, sqlalchemy, pyarrow) after every run.
-VARIANTS: dict[str, tuple[str, ...]] = {
-    "configured": (),
-    "streamlit-defaults": ("--server.fileWatcherType", "auto", "--runner.postScriptGC", "true"),
-    "no-post-gc": ("--runner.postScriptGC", "false"),
-    "no-watcher": ("--server.fileWatcherType", "none"),
+# "configured" is the app as the Procfile serves it (st.App under uvicorn);
+# "streamlit-run" the same script under the old `streamlit run` server.
+VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "configured": ("st-app", ()),
+    "streamlit-run": ("streamlit-run", ()),
+    "streamlit-defaults": (
+        "st-app",
+        ("--server.fileWatcherType", "auto", "--runner.postScriptGC", "true"),
+    ),
+    "no-post-gc": ("st-app", ("--runner.postScriptGC", "false")),
+    "no-watcher": ("st-app", ("--server.fileWatcherType", "none")),
 }
 
 
@@ -476,7 +503,8 @@ def measure(
     results = []
     for count in counts:
         log = logs / f"app-{variant}-{count}-users.log"
-        server, address = start_app(url, log, VARIANTS[variant])
+        server_kind, options = VARIANTS[variant]
+        server, address = start_app(url, log, options, server_kind)
         try:
             asyncio.run(run_phase(address, accounts[-1:], searches, 6.0))
             time.sleep(1)
@@ -523,7 +551,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
     parser.add_argument(
         "--variants",
-        default="configured,streamlit-defaults",
+        default="configured,streamlit-run",
         help=f"app settings to compare, from: {', '.join(VARIANTS)}",
     )
     args = parser.parse_args()

@@ -1,8 +1,10 @@
 """Sign-in: from the click on Sign in until Home is drawn, in a real browser.
 
-The portal (sign-in gate, lockout counted in the database, bcrypt, session, header,
-Home) against a bare Streamlit page that looks the user up and runs one bcrypt check:
-each run is a fresh browser context (no cookie), as a user arriving in the morning.
+The portal as the Procfile serves it (st.App under uvicorn: sign-in gate, lockout
+counted in the database, bcrypt, the sign-in ticket posted for the HttpOnly cookie,
+session, header, Home) against a bare Streamlit page that looks the user up and runs
+one bcrypt check: each run is a fresh browser context (no cookie), as a user arriving
+in the morning.
 
     python benchmarks/sign_in.py [--runs N] [--database-url URL]
 """
@@ -25,6 +27,7 @@ from benchmarks.common import (  # noqa: E402
     paired_runs,
     prepare,
     print_table,
+    serve_portal,
     serve_streamlit,
     stop_server,
     temporary_database,
@@ -55,7 +58,7 @@ def click_to_home_ms(browser, address: str) -> float:
 def browser_runs(url: str, runs: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
-    portal, portal_address = serve_streamlit("streamlit_app.py", url)
+    portal, portal_address = serve_portal(url)
     bare, bare_address = serve_streamlit("benchmarks/bare_sign_in_app.py", url)
     try:
         with sync_playwright() as playwright:

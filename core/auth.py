@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import format_datetime
 from functools import lru_cache
 from typing import TypeGuard, cast
 
@@ -139,16 +139,26 @@ def _judge(which: ColumnElement[bool], password: str, settings: Settings) -> _At
     return None
 
 
-def sign_in(*, email: str, password: str, settings: Settings | None = None) -> User:
+def sign_in(
+    *,
+    email: str,
+    password: str,
+    settings: Settings | None = None,
+    then: Callable[[Session, User], None] | None = None,
+) -> User:
     """Check an email and password; one message for every failure so that nobody learns
-    whether an address has an account or is locked."""
+    whether an address has an account or is locked. `then(session, user)` runs in the
+    transaction that records the sign-in (the page issues its sign-in ticket there)."""
     settings = settings or get_settings()
     attempt = _judge(User.email == normalise_email(email), password or "", settings)
     if attempt is None:
         raise InvalidInput(SIGN_IN_FAILED)
     with session_scope() as session:
         record_event(session, action="sign_in", user_id=attempt.user_id)
-        return session.get_one(User, attempt.user_id)
+        user = session.get_one(User, attempt.user_id)
+        if then is not None:
+            then(session, user)
+        return user
 
 
 def _epoch(moment: dt.datetime) -> float:
@@ -196,19 +206,6 @@ def cookie_token(email: str, *, signed_in_at: float, settings: Settings | None =
         settings.secret_key,
         algorithm="HS256",
     )
-
-
-def cookie_header_value(
-    token: str, *, signed_in_at: float, settings: Settings | None = None
-) -> str:
-    """What a page script assigns to document.cookie to keep the sign-in: the token, its
-    expiry, the whole site, sent on links from elsewhere (Lax) and, behind HTTPS, only
-    over HTTPS."""
-    settings = settings or get_settings()
-    expires = dt.datetime.fromtimestamp(signed_in_at + settings.cookie_expiry_days * 86400, dt.UTC)
-    parts = [f"{settings.cookie_name}={token}", f"expires={format_datetime(expires, usegmt=True)}"]
-    parts += ["path=/", "SameSite=Lax"] + (["Secure"] if settings.secure_cookies else [])
-    return "; ".join(parts)
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:

@@ -5,19 +5,22 @@ move on. A batch's certificates are exported and its candidates emailed once Com
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Row, Select, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from core.audit import record_event
 from core.certificates import CertificateRow, certificate_rows_query, to_certificate_row
+from core.csv_stream import SessionSource, csv_stream
+from core.db import session_scope
 from core.errors import InvalidInput, NotFound
 from core.models import BatchStatus, Centre, Certificate, PrintBatch, User, utcnow
 from core.paging import Page, paginate
-from core.text import clean_text, excel_csv, uk_date
+from core.text import clean_text, uk_date
 from core.users import Actor, require_staff
 
 BATCH_STATUSES = tuple(status.value for status in BatchStatus)
@@ -185,7 +188,7 @@ def _centres(session: Session, centre_ids: set[int] | None = None) -> dict[int, 
     return {centre_id: (number, name) for centre_id, number, name in session.execute(query)}
 
 
-def _with_centres(session: Session, rows: list[Row]) -> list[BatchRow]:
+def _with_centres(session: Session, rows: Sequence[Row]) -> list[BatchRow]:
     centres = _centres(session, {row.centre_id for row in rows})
     return [_to_batch_row(row, centres) for row in rows]
 
@@ -253,28 +256,71 @@ def _csv_cells(row: BatchRow) -> Iterable[object]:
     )
 
 
-def batches_csv(session: Session, *, actor: Actor, filters: BatchFilters = BatchFilters()) -> bytes:
-    """Every batch the filters find (all pages) as CSV, UTF-8 with BOM for Excel, cells
-    starting = + - @ made harmless. Rows are streamed from the database in chunks."""
+def batches_csv_stream(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: BatchFilters = BatchFilters(),
+    sessions: SessionSource = session_scope,
+) -> Iterator[bytes]:
+    """Every batch the filters find (all pages) as CSV, streamed in chunks as it is read
+    (core.csv_stream); the filters are checked here, before a byte is sent, and the
+    export is audited when the last row has been read."""
     filters.check()
     query = _newest_first(_filtered(_batches_query(actor), filters))
-    centres = _centres(session)
-    data, count = excel_csv(
-        CSV_HEADER,
-        (
-            _csv_cells(_to_batch_row(row, centres))
-            for row in session.execute(query.execution_options(yield_per=2_000))
-        ),
+
+    def cells(unit: Session, rows: Sequence[Row]) -> Iterable[Iterable[object]]:
+        return (_csv_cells(row) for row in _with_centres(unit, rows))
+
+    def audit(unit: Session, rows: int) -> None:
+        record_event(
+            unit,
+            action="batches_exported",
+            user_id=actor.user_id,
+            centre_id=None if actor.is_staff else actor.centre_id,
+            rows=rows,
+            filters={key: str(value) for key, value in vars(filters).items() if value},
+        )
+
+    return csv_stream(CSV_HEADER, query, cells, sessions=sessions, finished=audit)
+
+
+def batches_csv(session: Session, *, actor: Actor, filters: BatchFilters = BatchFilters()) -> bytes:
+    """The whole CSV at once, read in `session` (for small uses and tests)."""
+    return b"".join(
+        batches_csv_stream(
+            session, actor=actor, filters=filters, sessions=lambda: nullcontext(session)
+        )
     )
-    record_event(
-        session,
-        action="batches_exported",
-        user_id=actor.user_id,
-        centre_id=None if actor.is_staff else actor.centre_id,
-        rows=count,
-        filters={key: str(value) for key, value in vars(filters).items() if value},
-    )
-    return data
+
+
+_FILTER_DATES = ("started_from", "started_to", "finished_from", "finished_to")
+
+
+def filters_to_query(filters: BatchFilters) -> dict[str, str]:
+    """The filters as an address's query (the CSV download's link)."""
+    return {
+        key: value.isoformat() if isinstance(value, dt.date) else str(value)
+        for key, value in vars(filters).items()
+        if value not in (None, "")
+    }
+
+
+def filters_from_query(params: Mapping[str, str]) -> BatchFilters:
+    """The filters an address carries; a date that is not yyyy-mm-dd is refused."""
+    values: dict[str, Any] = {}
+    for key in ("status", "batch_type", "centre"):
+        if params.get(key):
+            values[key] = params[key]
+    for key in _FILTER_DATES:
+        if params.get(key):
+            try:
+                values[key] = dt.date.fromisoformat(params[key])
+            except ValueError:
+                raise InvalidInput("A date in the address is not valid.") from None
+    filters = BatchFilters(**values)
+    filters.check()
+    return filters
 
 
 def count_batches_by_centre(

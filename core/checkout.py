@@ -430,15 +430,17 @@ def _answer_hash(crypt: str) -> str:
 
 def _mismatch(answer: PaymentAnswer, order: Order, session: Session) -> str | None:
     """Why an approved answer cannot pay this order, in words; None when it can: the
-    order's own VendorTxCode (checked by the caller), its amount to the penny, GBP, a
-    transaction id never used before."""
+    order's own VendorTxCode (checked by the caller), its amount to the penny, GBP when
+    it names a currency, a transaction id never used before. Opayo Form's answer carries
+    no Currency field (its request does, and the vendor account's currency is GBP), so
+    an answer without one is judged by its amount; one that names another is refused."""
     due = money(order.total_pence)
     paid = answer_pence(answer.amount)
     if paid != order.total_pence:
         said = money(paid) if paid is not None else answer.amount or "no amount"
         return f"it says {said} was paid, and the order is {due}"
-    if answer.currency != CURRENCY:
-        return f"it says the currency was {answer.currency or 'no currency'}, not {CURRENCY}"
+    if answer.currency and answer.currency != CURRENCY:
+        return f"it says the currency was {answer.currency}, not {CURRENCY}"
     if not answer.transaction_id:
         return "it carries no transaction id"
     used = select(CardAnswer.id).where(CardAnswer.transaction_id == answer.transaction_id)
@@ -546,7 +548,7 @@ def settle_card_answer(
     session: Session, *, actor: Actor, crypt: str, settings: Settings | None = None
 ) -> Settlement:
     """Apply the card provider's encrypted answer, once. It pays its order only if its
-    VendorTxCode is the order's, its status OK, its amount and currency exactly the
+    VendorTxCode is the order's, its status OK, its amount (and any currency) exactly the
     order's (pence, GBP) and its transaction never used before; anything else leaves
     the order unpaid, is kept for staff, and is told to the user in words. The same
     answer again (a reload) changes nothing and says the same."""

@@ -8,6 +8,7 @@ settings are built, so a typo stops the app at start instead of running it half-
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -29,6 +30,10 @@ DEFAULT_OPAYO_PASSWORD = "TestKey-16-Chars"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 OPAYO_PASSWORD_BYTES = 16
 GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class SettingsError(RuntimeError):
@@ -145,6 +150,23 @@ class Settings(BaseSettings):
     export_max_certificates: int = Field(
         10_000, ge=1, description="most certificates in one export"
     )
+    trusted_proxies: str = Field(
+        "",
+        description="addresses or networks (comma-separated, IPv4 or IPv6: 10.0.0.5, "
+        "10.1.0.0/16, ::1) of the reverse proxies whose X-Forwarded-For is believed; empty "
+        "believes nobody, so the connection's own address counts",
+    )
+    metrics_token: str = Field(
+        "",
+        description="bearer token that /_stcore/metrics asks for (Authorization: Bearer "
+        "TOKEN); empty answers 404 to everyone",
+    )
+    presigned_url_seconds: int = Field(
+        60,
+        ge=0,
+        description="with S3 storage, downloads are redirected to a presigned address valid "
+        "this many seconds; 0 streams them through the app instead",
+    )
     log_level: str = Field("INFO", description="server log level")
     price_list: str = Field(
         str(ROOT / "data" / "prices.toml"),
@@ -182,6 +204,18 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError:
             raise ValueError("write it as the limits library does, e.g. 30/minute") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (10.0.0.5, 10.1.0.0/16, ::1)"
+                ) from None
         return value
 
     @field_validator("pdf_owner_password")
@@ -272,6 +306,10 @@ class Settings(BaseSettings):
         """The portal's address of a page (with its query), as links in emails and PDFs
         carry it: `address("verify?code=…")`."""
         return f"{self.public_url.rstrip('/')}/{path}"
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(item, strict=False) for item in _split(self.trusted_proxies))
 
     @property
     def secure_cookies(self) -> bool:

@@ -6,6 +6,7 @@ Names are made by the portal from ids; a name typed by a user never becomes a pa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import IO
 
 import fsspec
@@ -28,6 +29,40 @@ def _location(name: str) -> tuple[fsspec.AbstractFileSystem, str]:
 def open_export_file(name: str, mode: str = "rb") -> IO[bytes]:
     fs, path = _location(name)
     return fs.open(path, mode)
+
+
+def export_file_size(name: str) -> int:
+    fs, path = _location(name)
+    return int(fs.size(path))
+
+
+def read_export_range(name: str, start: int, end: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
+    """Bytes `start` to `end` (inclusive) of a stored file, a chunk at a time: a download
+    never holds more than one chunk in memory, whatever the storage."""
+    fs, path = _location(name)
+    with fs.open(path, "rb", block_size=chunk) as handle:
+        handle.seek(start)
+        left = end - start + 1
+        while left > 0:
+            data = handle.read(min(chunk, left))
+            if not data:
+                return
+            left -= len(data)
+            yield data
+
+
+def presigned_export_url(name: str, *, seconds: int, download_as: str) -> str | None:
+    """A short-lived address the browser can fetch the file from directly (object
+    stores such as S3), named `download_as`; None when the storage has none (folders)."""
+    fs, path = _location(name)
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else fs.protocol
+    if seconds <= 0 or "s3" not in protocols:
+        return None
+    return fs.sign(
+        path,
+        expiration=seconds,
+        ResponseContentDisposition=f'attachment; filename="{download_as}"',
+    )
 
 
 def export_file_exists(name: str) -> bool:

@@ -38,6 +38,15 @@ def same_origin_path(target: str) -> str:
     return target
 
 
+def same_origin_path_or(target: str | None, default: str = "/") -> str:
+    """`target` if it is a path of this site, else `default`: for an address a request
+    carries that may simply be wrong (where to go after signing out)."""
+    try:
+        return same_origin_path((target or "").strip())
+    except InvalidInput:
+        return default
+
+
 def portal_path(settings: Settings, page: str) -> str:
     """The path of one of the portal's pages (with its query), under PUBLIC_URL's own
     path: `portal_path(settings, "checkout?crypt=…")`."""

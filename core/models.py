@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -540,6 +541,23 @@ class PasswordResetToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignInTicket(Base):
+    """A password check that succeeded in a page, waiting for the browser to turn it into
+    the HttpOnly sign-in cookie (POST /auth/session): single use, a minute at most; only
+    its SHA-256 is stored. `remember_browser` asks the sign-in response for a second
+    cookie (core.sessions' hooks)."""
+
+    __tablename__ = "sign_in_tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signed_in_at: Mapped[float] = mapped_column(Float)
+    remember_browser: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 

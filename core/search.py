@@ -4,7 +4,8 @@ results as CSV. Every criterion is an index range; the centre scope comes first.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Row,
     Select,
     SQLColumnExpression,
+    func,
     select,
     tuple_,
     union_all,
@@ -22,13 +24,15 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_event
 from core.certificates import CertificateRow, certificate_rows_query, to_certificate_row
+from core.csv_stream import SessionSource, csv_stream
+from core.db import session_scope
 from core.errors import InvalidInput
 from core.models import Centre, Certificate, CertificateNamePart
 from core.paging import Page, paginate
 from core.text import (
     clean_text,
-    excel_csv,
     parse_date_of_birth,
+    parse_id,
     prefix_upper_bound,
     search_key,
     uk_date,
@@ -183,12 +187,8 @@ CSV_HEADER = [
 ]
 
 
-def _csv_rows(results: Iterable[Row]) -> Iterator[tuple[object, ...]]:
-    for count, row in enumerate(results, start=1):
-        if count > CSV_ROW_LIMIT:
-            raise InvalidInput(
-                f"More than {CSV_ROW_LIMIT:,} certificates match; narrow the search to export."
-            )
+def _csv_cells(rows: Iterable[Row]) -> Iterator[tuple[object, ...]]:
+    for row in rows:
         certificate, centre = to_certificate_row(row[:-1]), row[-1]
         yield (
             certificate.number,
@@ -203,25 +203,77 @@ def _csv_rows(results: Iterable[Row]) -> Iterator[tuple[object, ...]]:
         )
 
 
+def search_csv_stream(
+    session: Session,
+    *,
+    actor: Actor,
+    criteria: SearchCriteria,
+    sessions: SessionSource = session_scope,
+) -> Iterator[bytes]:
+    """Every match (not only one page) as CSV, streamed in chunks as it is read (see
+    core.csv_stream). The search is checked and counted here, in `session`: more than
+    CSV_ROW_LIMIT matches is refused before a byte is sent. The export is audited when
+    the last row has been read."""
+    query = _search_query(actor, criteria)
+    found = session.scalars(
+        select(func.count()).select_from(
+            query.with_only_columns(Certificate.id)
+            .order_by(None)
+            .limit(CSV_ROW_LIMIT + 1)
+            .subquery()
+        )
+    ).one()
+    if found > CSV_ROW_LIMIT:
+        raise InvalidInput(
+            f"More than {CSV_ROW_LIMIT:,} certificates match; narrow the search to export."
+        )
+
+    def audit(unit: Session, rows: int) -> None:
+        record_event(
+            unit,
+            action="search_exported",
+            user_id=actor.user_id,
+            centre_id=actor.centre_id,
+            target=criteria.describe(),
+            rows=rows,
+        )
+
+    rows = query.add_columns(Centre.name).join(Centre, Centre.id == Certificate.centre_id)
+    return csv_stream(
+        CSV_HEADER, rows, lambda _, chunk: _csv_cells(chunk), sessions=sessions, finished=audit
+    )
+
+
 def search_csv(session: Session, *, actor: Actor, criteria: SearchCriteria) -> bytes:
-    """Every match (not only one page) as CSV: UTF-8 with BOM so that Excel reads names
-    such as Siân correctly, and cells starting = + - @ made harmless."""
-    query = (
-        _search_query(actor, criteria)
-        .add_columns(Centre.name)
-        .join(Centre, Centre.id == Certificate.centre_id)
-        .limit(CSV_ROW_LIMIT + 1)
+    """The whole CSV at once, read in `session` (for small uses and tests)."""
+    return b"".join(
+        search_csv_stream(
+            session, actor=actor, criteria=criteria, sessions=lambda: nullcontext(session)
+        )
     )
-    data, count = excel_csv(CSV_HEADER, _csv_rows(session.execute(query)))
-    record_event(
-        session,
-        action="search_exported",
-        user_id=actor.user_id,
-        centre_id=actor.centre_id,
-        target=criteria.describe(),
-        rows=count,
-    )
-    return data
+
+
+URL_NAMES = {
+    "certificate_number": "cert",
+    "candidate_id": "candidate",
+    "first_name": "first",
+    "surname": "surname",
+    "date_of_birth": "dob",
+}
+
+
+def criteria_to_query(criteria: SearchCriteria) -> dict[str, str]:
+    """The criteria as an address's query, as the Search page's own address keeps them."""
+    values = {url: getattr(criteria, name) for name, url in URL_NAMES.items()}
+    if criteria.centre_id is not None:
+        values["centre"] = str(criteria.centre_id)
+    return {key: value for key, value in values.items() if value}
+
+
+def criteria_from_query(params: Mapping[str, str]) -> SearchCriteria:
+    values = {name: params.get(url, "") for name, url in URL_NAMES.items()}
+    centre = params.get("centre", "")
+    return SearchCriteria(**values, centre_id=parse_id(centre, "centre") if centre else None)
 
 
 def csv_file_name(criteria: SearchCriteria, at: dt.datetime) -> str:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from core.candidate_links import candidate_pdf, candidate_pdf_name, open_candidate_link
+from core.candidate_links import open_candidate_link
 from core.errors import PortalError
 from core.text import uk_date
 from ui.errors import show_error
@@ -8,6 +8,7 @@ from ui.layout import page_title
 from ui.navigation import VERIFY
 from ui.services import db
 from ui.verification import show_verified
+from web.downloads import candidate_link
 
 page_title(
     "Your certificate",
@@ -27,11 +28,9 @@ except PortalError as error:
 
 show_verified(mine.certificate)
 if mine.has_pdf:
-    st.download_button(
+    st.link_button(
         "Download your certificate (PDF)",
-        data=lambda: candidate_pdf(token=token),
-        file_name=candidate_pdf_name(mine.certificate),
-        mime="application/pdf",
+        candidate_link(token),
         icon=":material/download:",
         type="primary",
     )

@@ -1,5 +1,3 @@
-import datetime as dt
-
 import streamlit as st
 
 from core.certificates import CertificateRow
@@ -8,9 +6,7 @@ from core.paging import Page
 from core.search import (
     CSV_ROW_LIMIT,
     SearchCriteria,
-    csv_file_name,
     search_certificates,
-    search_csv,
 )
 from core.users import centre_choices
 from ui.certificates import certificate_actions, open_dialogs
@@ -26,21 +22,19 @@ from ui.search_form import (
     saved_criteria,
     search_form,
 )
-from ui.services import current_actor, db, fragment_actor, on_demand
+from ui.services import current_actor, db, fragment_actor
 from ui.tables import search_results_frame
+from web.downloads import search_csv_link
 
 
 def _exports(criteria: SearchCriteria, total: int) -> None:
     too_many = total > CSV_ROW_LIMIT
     row = st.container(horizontal=True)
-    row.download_button(
+    row.link_button(
         f"Export CSV ({total:,} rows)",
-        data=on_demand(lambda session, actor: search_csv(session, actor=actor, criteria=criteria)),
-        mime="text/csv",
-        file_name=csv_file_name(criteria, dt.datetime.now()),
+        search_csv_link(criteria),
         icon=":material/download:",
         disabled=too_many,
-        on_click="ignore",
         help=f"Narrow the search to {CSV_ROW_LIMIT:,} rows or fewer." if too_many else None,
     )
     if row.button(f"Export PDFs ({total:,})", icon=":material/picture_as_pdf:"):

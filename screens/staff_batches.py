@@ -1,15 +1,12 @@
-import datetime as dt
-
 import streamlit as st
 
-from core.batches import batches_csv
 from ui.batch_counts import batch_counts
 from ui.batch_production import production_actions
 from ui.batch_table import batch_table
 from ui.batch_view import batch_view
 from ui.certificates import open_dialogs
 from ui.layout import page_title
-from ui.services import on_demand
+from web.downloads import batches_csv_link
 
 page_title(
     "All batches",
@@ -25,13 +22,8 @@ if "batch" in st.query_params:
     batch_view(st.query_params["batch"])
 else:
     filters = batch_table(production_actions)
-    st.download_button(
-        "Download CSV (all pages)",
-        data=on_demand(lambda session, actor: batches_csv(session, actor=actor, filters=filters)),
-        file_name=f"batches_{dt.datetime.now():%Y-%m-%d_%H%M}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
+    st.link_button(
+        "Download CSV (all pages)", batches_csv_link(filters), icon=":material/download:"
     )
     st.subheader("Batches by centre", anchor=False)
     batch_counts(filters)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import auth
-from core.config import get_settings, load_settings
+from core.config import get_settings
 from core.db import session_scope
 from core.errors import InvalidInput
 from core.mail import TOKEN_REMOVED, deliver_queued_emails
@@ -178,19 +178,6 @@ def test_cookie_after_sign_in_is_accepted_and_carries_its_issue_time(coordinator
     signed_in_at = time.time()
     claims = auth.read_cookie(auth.cookie_token(coordinator.email, signed_in_at=signed_in_at))
     assert claims == auth.CookieClaims(email=coordinator.email, signed_in_at=signed_in_at)
-
-
-def test_the_cookie_is_for_the_whole_site_lasts_its_days_and_is_secure_behind_https():
-    https = {"PUBLIC_URL": "https://certificates.example", "COOKIE_EXPIRY_DAYS": "2"}
-    settings = load_settings(https)
-    value = auth.cookie_header_value("a.b.c", signed_in_at=0, settings=settings)
-    assert value.split("; ") == [
-        "dc_portal_session=a.b.c",
-        "expires=Sat, 03 Jan 1970 00:00:00 GMT",
-        "path=/",
-        "SameSite=Lax",
-        "Secure",
-    ]
 
 
 def test_copy_of_old_cookie_no_longer_signs_in_after_password_change(coordinator):

@@ -349,7 +349,6 @@ def test_two_users_placing_the_same_item_at_once_make_one_order(db_url):
         ({"Amount": ""}, "no amount"),
         ({"Currency": "EUR"}, "EUR"),
         ({"Currency": "gbp"}, "gbp"),
-        ({"Currency": ""}, "no currency"),
         ({"VPSTxId": ""}, "no transaction"),
     ],
 )
@@ -364,6 +363,17 @@ def test_an_answer_that_does_not_match_the_order_leaves_it_unpaid_and_says_why(
     assert (settlement.outcome, order.status) == ("refused", "Awaiting payment")
     assert order.provider_transaction_id is None and len(basket_rows(session, actor=actor)) == 1
     assert "not paid" in settlement.message and why in settlement.message
+
+
+def test_an_answer_without_a_currency_as_opayo_form_sends_it_pays_the_order(
+    session, actor, fanshaws
+):
+    fill_basket(session, actor, fanshaws)
+    placed = _place(session, actor, method=CARD, option="first_class")
+    answer = tampered(gateway_answer(placed.redirect_url), Currency="")
+    settlement = settle_card_answer(session, actor=actor, crypt=answer)
+    assert settlement.outcome == "paid"
+    assert session.get(Order, placed.order_id).status == "Processing (Cleared payment)"
 
 
 def test_a_refused_answer_is_recorded_as_it_came_back_for_staff(session, actor, fanshaws):

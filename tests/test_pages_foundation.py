@@ -67,12 +67,14 @@ def test_the_sign_in_page_leads_someone_without_an_account_to_verify(db_url):
     assert links["verify"].endswith("Verify it, no account needed")
 
 
-def test_signing_in_writes_the_cookie_by_a_page_script_that_asks_for_no_rerun(coordinator):
+def test_signing_in_posts_a_ticket_once_and_no_script_touches_the_cookie(coordinator):
     app = _sign_in(signed_out_app(), coordinator.email, PASSWORD)
-    scripts = [html.proto.body for html in app.get("html") if "document.cookie" in html.proto.body]
-    assert len(scripts) == 1 and "dc_portal_session=" in scripts[0]
+    scripts = [html.proto.body for html in app.get("html") if "<script" in html.proto.body]
+    assert len(scripts) == 1 and 'data-url="/auth/session"' in scripts[0]
+    assert 'data-ticket="' in scripts[0]
+    assert "cookie" not in scripts[0].lower()
     assert not app.get("component_instance")  # a component answers with a rerun of Home
-    assert not [html for html in app.run().get("html") if "document.cookie" in html.proto.body]
+    assert not [html for html in app.run().get("html") if "<script" in html.proto.body]
 
 
 def test_wrong_password_shows_one_clear_message(coordinator):

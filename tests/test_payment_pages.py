@@ -18,6 +18,7 @@ from core.payments.base import PayerAddress, PaymentRequest
 from core.payments.gateway import answer_path, check_card, read_request
 from core.payments.opayo import OpayoForm, encrypt
 from ui.navigation import screens_for, signed_out_screens
+from web.scripts import GO_TO, SIGN_OUT, script_tag
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -141,8 +142,8 @@ def test_an_opayo_page_that_is_not_https_stops_the_app(page):
         config.load_settings({"OPAYO_FORM_URL": page})
 
 
-def test_only_go_to_writes_the_browsers_location():
-    """Every address the app sends a browser to passes same_origin_path in go_to."""
+def test_only_the_portals_page_scripts_write_the_browsers_location():
+    """Every address the app sends a browser to goes through web.scripts.script_tag."""
     root = Path(__file__).resolve().parent.parent
     writes = re.compile(r"(window\.|document\.|\b)location(\.href|\.assign|\.replace|\s*=)")
     writers = [
@@ -151,8 +152,13 @@ def test_only_go_to_writes_the_browsers_location():
         for path in sorted((root / folder).rglob("*.py"))
         if path.exists() and writes.search(path.read_text())
     ]
-    assert writers == ["ui/ordering.py"]
-    source = (root / "ui" / "ordering.py").read_text()
-    assert source.count("window.location") == 2  # go_to's docstring and its one script
-    go_to = source[source.index("def go_to(") : source.index("def go_to_payment(")]
-    assert "same_origin_path(path)" in go_to and "window.location.assign" in go_to
+    assert writers == ["web/scripts.py"]
+
+
+@pytest.mark.parametrize("script", [GO_TO, SIGN_OUT])
+@pytest.mark.parametrize(
+    "target", ["javascript:alert(document.cookie)//", "//evil.example", "https://evil.example"]
+)
+def test_a_page_script_refuses_to_send_the_browser_off_the_site(script, target):
+    with pytest.raises(InvalidInput):
+        script_tag(script, url=target, next=target)

@@ -70,7 +70,9 @@ def test_downloads_show_pending_then_finished_with_a_download(fanshaws):
     run_queued_tasks()
     app.run()
     assert "Finished" in texts(app)
-    assert [button.proto.label for button in app.get("download_button")] == ["Download"]
+    (button,) = app.get("link_button")
+    assert button.proto.label == "Download"
+    assert button.proto.url.startswith("/download/export/")
 
 
 def test_another_centre_sees_none_of_these_exports(fanshaws):

@@ -141,8 +141,9 @@ def test_centre_users_see_no_centre_column(people):
 
 def test_export_button_counts_every_row_not_just_the_page(people):
     app = _search(signed_in_app(people["user"], SCREEN), surname="obri")
-    (button,) = app.get("download_button")
+    (button,) = app.get("link_button")
     assert button.proto.label == "Export CSV (12 rows)"
+    assert button.proto.url == "/download/search.csv?surname=obri"
 
 
 def _drawn(node) -> int:

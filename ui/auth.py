@@ -1,17 +1,19 @@
 """The sign-in gate, the sign-in form and logout.
 
 core.auth judges every password (lockout counted atomically, the same time for every
-address) and decides whether a sign-in still holds. The cookie keeps
-streamlit-authenticator's format; it is written by a script in the page, read from the
-request (st.context.cookies) and verified here. The package itself is not used: its login
-widget judges passwords in this process before an attempt can be counted and runs bcrypt
-only for known addresses, and its cookie component answers with a rerun of the page it is
-drawn on, which can swallow a click on Sign in or on the menu.
+address) and decides whether a sign-in still holds. The cookie is HttpOnly and only HTTP
+responses set or delete it (web.auth): after a good password this page issues a
+single-use sign-in ticket (core.sessions) and a script posts it to /auth/session, whose
+response sets the cookie; the script never sees the cookie. Logout posts to
+/auth/logout, which deletes it. Each new Streamlit session reads the cookie from its
+websocket's handshake (st.context.cookies). The page keeps the tab signed in meanwhile
+(session_state), so nothing waits for the cookie; streamlit-authenticator is not used:
+its login widget judges passwords before an attempt can be counted, and its cookie
+component's rerun could swallow a click.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -22,15 +24,19 @@ from sqlalchemy.orm import Session
 from core import auth
 from core.config import get_settings
 from core.errors import InvalidInput
+from core.links import same_origin_path_or
 from core.models import User
+from core.sessions import issue_sign_in_ticket
 from core.users import actor_for
 from ui.errors import show_error
 from ui.layout import page_title
 from ui.navigation import FORGOT_PASSWORD, VERIFY
 from ui.services import SESSION_ENDED, checked_now, db
+from web.auth import LOGOUT_PATH, SESSION_PATH
+from web.scripts import SIGN_IN, SIGN_OUT, script_tag
 
 log = logging.getLogger(__name__)
-_PENDING_COOKIE = "auth_pending_cookie"
+_PENDING_TICKET = "auth_pending_ticket"
 DATABASE_UNREACHABLE = (
     "The portal cannot reach its database just now, so nobody can sign in. Please try "
     "again in a minute."
@@ -92,24 +98,19 @@ def sign_in_gate() -> bool:
         _forget_sign_in()
         st.error(DATABASE_UNREACHABLE)
         return False
-    _write_pending_cookie()
+    _post_pending_ticket()
     return True
 
 
-def _write_pending_cookie() -> None:
-    """Write the sign-in cookie once, by a script in the page. A cookie component
-    answered with a rerun of the page it was drawn on (Home), which under load took the
-    user back from a page they had clicked meanwhile; a script answers nothing."""
-    pending = st.session_state.pop(_PENDING_COOKIE, None)
-    if pending is None:
+def _post_pending_ticket() -> None:
+    """Once after sign-in: a script posts the ticket to /auth/session, whose response
+    sets the HttpOnly cookie. A script answers nothing to the page (a component's rerun
+    could take the user back from a page they had clicked meanwhile)."""
+    ticket = st.session_state.pop(_PENDING_TICKET, None)
+    if ticket is None:
         return
-    token, signed_in_at = pending
-    cookie = auth.cookie_header_value(token, signed_in_at=signed_in_at)
     with st.container(key="sign_in_cookie"):
-        st.html(
-            f"<script>document.cookie = {json.dumps(cookie)};</script>",
-            unsafe_allow_javascript=True,
-        )
+        st.html(script_tag(SIGN_IN, url=SESSION_PATH, ticket=ticket), unsafe_allow_javascript=True)
 
 
 def sign_in_form() -> None:
@@ -122,27 +123,35 @@ def sign_in_form() -> None:
         pressed = st.form_submit_button("Sign in", type="primary")
     if not pressed:
         return
+    signed_in_at, tickets = time.time(), []
+
+    def issue_ticket(session: Session, user: User) -> None:
+        tickets.append(issue_sign_in_ticket(session, user_id=user.id, signed_in_at=signed_in_at))
+
     try:
         with st.spinner("Signing in…", show_time=False):
-            user = auth.sign_in(email=email, password=password)
+            user = auth.sign_in(email=email, password=password, then=issue_ticket)
     except InvalidInput as error:
         show_error(error)
         return
-    signed_in_at = time.time()
     _mark_signed_in(user.email, signed_in_at)
-    token = auth.cookie_token(user.email, signed_in_at=signed_in_at)
-    st.session_state[_PENDING_COOKIE] = (token, signed_in_at)
+    st.session_state[_PENDING_TICKET] = tickets[0]
     st.rerun()
 
 
-def sign_out() -> None:
+def sign_out(then: str = "/") -> None:
     """End this user's sessions for real (every copy of the cookie stops working, in
-    every browser) and forget them here."""
+    every browser), forget them here, and have the browser post to /auth/logout, whose
+    response deletes the cookie, then open `then` afresh."""
     actor = st.session_state.get("actor")
     if actor is not None:
         with db() as session:
             auth.end_sessions(session, user_id=actor.user_id)
     _forget_sign_in()
+    st.html(
+        script_tag(SIGN_OUT, url=LOGOUT_PATH, next=same_origin_path_or(then)),
+        unsafe_allow_javascript=True,
+    )
 
 
 def sign_in_screen() -> None:

@@ -11,11 +11,12 @@ import streamlit as st
 
 from core.certificates import get_document_card
 from core.errors import InvalidInput
-from core.pdf import card_fields, document_card_pdf
+from core.pdf import card_fields
 from core.problems import CATEGORIES, report_problem
 from ui.errors import show_error
 from ui.ordering import open_order_form, show_order_dialog
 from ui.services import current_actor, db
+from web.downloads import card_link
 
 CARD = "certificate_card_open"
 PROBLEM = "certificate_problem_open"
@@ -93,14 +94,12 @@ def _card_dialog(certificate_id: int) -> None:
     elif not card.has_pdf:
         st.info("Issued before 1 November 2017: only this document card exists, no PDF.")
     printing, closing = st.columns(2)
-    printing.download_button(
+    printing.link_button(
         "Print",
-        data=document_card_pdf(card),
-        file_name=f"certificate-{card.number}.pdf",
-        mime="application/pdf",
+        card_link(certificate_id),
         icon=":material/print:",
         width="stretch",
-        help="A print-friendly copy of this card (printing the card is allowed).",
+        help="A print-friendly copy of this card as a PDF (printing the card is allowed).",
     )
     if closing.button("Close", key="card_close", width="stretch"):
         _close(CARD)

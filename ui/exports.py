@@ -4,8 +4,6 @@ Pending. The dialog stays open through reruns by a flag in session_state."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from core.errors import InvalidInput, NotFound
@@ -14,10 +12,8 @@ from core.exports import (
     ExportPlan,
     ExportRow,
     ExportSelection,
-    find_download,
     list_exports,
     plan_export,
-    read_download,
     request_export,
 )
 from core.paging import Page
@@ -26,7 +22,8 @@ from ui.errors import show_error
 from ui.layout import as_text
 from ui.navigation import DOWNLOADS
 from ui.pager import page_request, pager
-from ui.services import current_actor, db, fragment_actor, on_demand
+from ui.services import current_actor, db, fragment_actor
+from web.downloads import export_link
 
 OPEN = "export_open"
 CREATED = "export_created"
@@ -124,15 +121,6 @@ def _page(page: int, per_page: int) -> Page[ExportRow]:
         return list_exports(session, actor=fragment_actor(session), page=page, per_page=per_page)
 
 
-def _zip_of(export_id: int) -> Callable[[], bytes]:
-    """The zip's bytes, read when the button is clicked (outside the script run: the
-    sign-in is checked again then, and the file is read outside the transaction)."""
-    find = on_demand(
-        lambda session, actor: find_download(session, actor=actor, export_id=export_id)
-    )
-    return lambda: read_download(find())
-
-
 def _status(column, row: ExportRow) -> None:
     if row.status == "Pending":
         column.progress(row.progress / row.total if row.total else 0.0, text=row.status_text)
@@ -153,14 +141,10 @@ def _row(row: ExportRow) -> None:
     cells[4].markdown(uk_datetime(row.requested_at))
     _status(cells[5], row)
     if row.can_download:
-        cells[6].download_button(
-            "Download",
-            data=_zip_of(row.id),
-            file_name=row.file_name,
-            mime="application/zip",
-            key=f"download_{row.id}",
-            on_click="ignore",
-            icon=":material/download:",
+        # An HTTP download (web.downloads): streamed from storage, the sign-in and
+        # centre checked again by the request itself.
+        cells[6].link_button(
+            "Download", export_link(row.id), icon=":material/download:", key=f"download_{row.id}"
         )
 
 

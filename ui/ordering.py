@@ -3,7 +3,6 @@ order's lines, totals, address forms and the redirect to the card payment page."
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 import pandas as pd
@@ -31,6 +30,7 @@ from ui.errors import show_error
 from ui.layout import as_text
 from ui.navigation import BASKET, CHECKOUT, ORDERS
 from ui.services import current_actor, db
+from web.scripts import GO_TO, SUBMIT_FORM, script_tag
 
 ORDER = "certificate_order_open"
 
@@ -159,10 +159,7 @@ def go_to(path: str) -> None:
     """Send the browser to another page of the portal: the only place the app writes
     `window.location`, and only ever a path of this site (core.links)."""
     path = same_origin_path(path)
-    st.html(
-        f"<script>window.location.assign({json.dumps(path)});</script>",
-        unsafe_allow_javascript=True,
-    )
+    st.html(script_tag(GO_TO, url=path), unsafe_allow_javascript=True)
     st.link_button("Continue to the payment page", path, type="primary")
 
 
@@ -179,7 +176,7 @@ def go_to_payment(placed: PlacedOrder) -> None:
     st.html(
         f'<form id="provider_form" method="post" action="{escape(placed.redirect_url)}">'
         f'{inputs}<button type="submit">Continue to the payment page</button></form>'
-        "<script>document.getElementById('provider_form').submit();</script>",
+        + script_tag(SUBMIT_FORM, form="provider_form"),
         unsafe_allow_javascript=True,
     )
 

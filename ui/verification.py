@@ -13,13 +13,12 @@ _ICONS = {"Valid": ":material/verified:", "Expired": ":material/schedule:"}
 
 
 def client_key() -> str:
-    """Who is asking, for the rate limit. Streamlit 1.67 serves through uvicorn, which
-    takes the client's address from X-Forwarded-For only when the connection comes from
-    127.0.0.1 or ::1 (its default FORWARDED_ALLOW_IPS), so behind our loopback reverse proxy
-    `st.context.ip_address` is the visitor's own address, and a visitor cannot forge it
-    with a header. Streamlit answers None for a loopback connection (development, or a
-    proxy that sends no header): those share one key. st.context.headers is not used: any
-    client can write any X-Forwarded-For it likes."""
+    """Who is asking, for the rate limit: the address web.security's middleware settled
+    for this connection (X-Forwarded-For believed only from TRUSTED_PROXIES, IPv4-mapped
+    addresses folded to IPv4; core.clients), which st.context.ip_address reports.
+    Streamlit answers None for a loopback client (development, or a local proxy that
+    is not trusted): those share one key. st.context.headers is not used: any client
+    can write any X-Forwarded-For it likes."""
     return st.context.ip_address or "loopback"
 
 

@@ -12,15 +12,17 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from benchmarks.common import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 DEMO_PASSWORD = "demo-password-1"
+METRICS_TOKEN = "e2e-metrics-token"
 
 
 def _free_port() -> int:
@@ -66,6 +68,7 @@ def live_server(tmp_path_factory, live_database, live_signing_cert) -> Iterator[
         "EXPORTS_URL": str(tmp_path_factory.mktemp("e2e-exports")),
         "SIGNING_CERT_PATH": str(live_signing_cert),
         "PORT": str(port),
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
     for name in ("TEST_DATABASE_URL", "PUBLIC_URL"):  # make run derives PUBLIC_URL from PORT
         env.pop(name, None)
@@ -131,12 +134,29 @@ def fill_sign_in_form(page: Page, email: str, password: str) -> None:
 
 
 def _wait_for_sign_in_cookie(page: Page, seconds: float = 15) -> None:
-    """The cookie is written by a component in the browser a moment after sign-in."""
+    """The cookie is set by the response to the page's ticket post, a moment after
+    sign-in (the page is signed in meanwhile)."""
     deadline = time.monotonic() + seconds
     while not any(c["name"] == "dc_portal_session" for c in page.context.cookies()):
         if time.monotonic() > deadline:
             raise AssertionError("the sign-in cookie was never written")
         page.wait_for_timeout(200)
+
+
+def download_link(page: Page, label: str) -> Locator:
+    """A download link drawn as a button (st.link_button) by its label."""
+    return page.locator('[data-testid="stLinkButton"] a').filter(has_text=label).first
+
+
+def fetch_download(page: Page, href: str) -> tuple[str, bytes] | None:
+    """Fetch a download address with the tab's cookies (the HttpOnly one included):
+    (file name, bytes), or None when the portal answers 404."""
+    response = page.request.get(urljoin(page.url, href))
+    if response.status == 404:
+        return None
+    assert response.ok, response.status
+    disposition = response.headers["content-disposition"]
+    return re.search(r'filename="([^"]+)"', disposition).group(1), response.body()
 
 
 def wait_until_idle(page: Page) -> None:

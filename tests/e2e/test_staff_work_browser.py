@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from core.db import session_scope
 from core.models import Centre
-from tests.e2e.conftest import screenshot, sign_in, wait_until_idle
+from tests.e2e.conftest import (
+    download_link,
+    fetch_download,
+    screenshot,
+    sign_in,
+    wait_until_idle,
+)
 from tests.factories import make_batch, make_candidate, make_certificate
 
 pytestmark = pytest.mark.browser
@@ -59,12 +65,16 @@ def test_a_staff_export_is_in_no_centres_document_downloads(
     expect(page.get_by_text("Export created.").first).to_be_visible()
     page.get_by_role("link", name="Go to Document Downloads").click()
     expect(page.get_by_text(f"{EXPORT}.zip").first).to_be_visible()
-    expect(page.get_by_role("button", name="Download")).to_be_visible(timeout=60_000)
+    download = download_link(page, "Download")
+    expect(download).to_be_visible(timeout=60_000)
+    href = download.get_attribute("href")
+    assert fetch_download(page, href) is not None
 
     for email in ("coordinator@fanshaws.example", "coordinator@northgate.example"):
         theirs = _downloads_of(browser, live_server, email)
         expect(theirs.get_by_text(EXPORT)).to_have_count(0)
         expect(theirs.get_by_text("Priya Shah")).to_have_count(0)
+        assert fetch_download(theirs, href) is None, "a centre user opened a staff export"
         if email.startswith("coordinator@fanshaws"):
             screenshot(theirs, "36-downloads-without-staff-exports")
         theirs.context.close()

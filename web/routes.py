@@ -1,0 +1,28 @@
+"""Every HTTP route the portal adds to Streamlit's own, assembled in one place."""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from web import auth, downloads
+from web.security import ClientAddressMiddleware, MetricsGuardMiddleware, SecurityHeadersMiddleware
+
+
+def all_routes() -> list[BaseRoute]:
+    """Streamlit's reserved paths (/_stcore/, /media/, /component/, /static/) are not
+    ours; everything else a page does not answer goes here."""
+    routes: list[BaseRoute] = [*auth.routes, *downloads.routes]
+    # Other packages' routes join here: web.api.routes (mounted under /api/v1) and
+    # web.badges.routes (Open Badges), each a list[starlette.routing.BaseRoute].
+    return routes
+
+
+def all_middleware() -> list[Middleware]:
+    """Outermost first: the client's address is settled before anything reads it, and
+    the headers are added to every response, Streamlit's included."""
+    return [
+        Middleware(ClientAddressMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(MetricsGuardMiddleware),
+    ]

@@ -1,0 +1,67 @@
+"""The only scripts the portal's pages run, each a constant text (its data rides in the
+script element's data- attributes), so that the Content-Security-Policy can allow
+exactly these by their SHA-256 and no other inline script."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html import escape
+from pathlib import Path
+
+import streamlit
+
+from core.links import same_origin_path
+
+# POST the sign-in ticket; the response sets the HttpOnly cookie (the script never sees it).
+SIGN_IN = (
+    "(function(s){fetch(s.dataset.url,{method:'POST',credentials:'same-origin',"
+    "headers:{'Content-Type':'application/x-www-form-urlencoded'},"
+    "body:new URLSearchParams({ticket:s.dataset.ticket})});})(document.currentScript);"
+)
+# POST logout (the response deletes the cookie), then open the given page afresh.
+SIGN_OUT = (
+    "(function(s){fetch(s.dataset.url,{method:'POST',credentials:'same-origin'})"
+    ".finally(function(){window.location.replace(s.dataset.next);});})(document.currentScript);"
+)
+# Send the browser to another address (a payment page).
+GO_TO = "window.location.assign(document.currentScript.dataset.url);"
+# Post a form drawn beside it (the card provider's payment form, as Opayo Form asks).
+SUBMIT_FORM = "document.getElementById(document.currentScript.dataset.form).submit();"
+PAGE_SCRIPTS = (SIGN_IN, SIGN_OUT, GO_TO, SUBMIT_FORM)
+
+
+# The data that names where a script sends the browser or a request: a path of this site.
+ADDRESSES = ("url", "next")
+
+
+def script_tag(script: str, **data: str) -> str:
+    """A <script> element running one of PAGE_SCRIPTS with `data` as data- attributes.
+    These are the only scripts that write `window.location`, so every address they are
+    given must be a path of this site (core.links raises InvalidInput otherwise)."""
+    if script not in PAGE_SCRIPTS:
+        raise ValueError("only the portal's own page scripts may run")
+    for name in ADDRESSES:
+        if name in data:
+            same_origin_path(data[name])
+    attributes = "".join(
+        f' data-{name.replace("_", "-")}="{escape(value, quote=True)}"'
+        for name, value in data.items()
+    )
+    return f"<script{attributes}>{script}</script>"
+
+
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def streamlit_inline_scripts() -> list[str]:
+    """The inline scripts of Streamlit's own index.html (read, not copied: an upgrade
+    that changes them keeps working)."""
+    index = Path(streamlit.__file__).parent / "static" / "index.html"
+    return re.findall(r"<script>(.*?)</script>", index.read_text(), flags=re.DOTALL)
+
+
+def script_hashes() -> list[str]:
+    return [_digest(text) for text in (*streamlit_inline_scripts(), *PAGE_SCRIPTS)]
