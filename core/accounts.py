@@ -156,12 +156,14 @@ def _change(
     action: str,
     change: Callable[[User], object],
     centre_id: int | None = None,
+    roles: bool = False,
 ) -> User:
-    """Apply `change` to another user's account, audited with before and after (the
-    roles at `centre_id`, or at each centre, included)."""
+    """Apply `change` to another user's account, audited with before and after (with
+    `roles`, the role at each of their centres too)."""
     if user.id == actor.user_id:
         raise InvalidInput("You cannot change your own account here; ask another member of staff.")
-    before = _state(user, session)
+    reading = session if roles else None
+    before = _state(user, reading)
     change(user)
     session.flush()
     record_event(
@@ -171,7 +173,7 @@ def _change(
         centre_id=centre_id or user.active_centre_id,
         target=f"user:{user.id}",
         before=before,
-        after=_state(user, session),
+        after=_state(user, reading),
     )
     return user
 
@@ -198,7 +200,7 @@ def change_role(
         for membership in held:
             membership.role = _centre_role(role)
 
-    return _change(session, actor, user, "user_role_changed", set_role, centre_id)
+    return _change(session, actor, user, "user_role_changed", set_role, centre_id, roles=True)
 
 
 def disable_user(session: Session, *, actor: Actor, user_id: int) -> User:

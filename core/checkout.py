@@ -425,7 +425,8 @@ CAN_TAKE_PAYMENT = (OrderStatus.AWAITING_PAYMENT,)
 
 
 def _answer_hash(crypt: str) -> str:
-    return hashlib.sha256(crypt.strip().upper().encode()).hexdigest()
+    """One answer, however its hex is written (case, the leading '@')."""
+    return hashlib.sha256(crypt.strip().removeprefix("@").upper().encode()).hexdigest()
 
 
 def _mismatch(answer: PaymentAnswer, order: Order, session: Session) -> str | None:
