@@ -1,10 +1,7 @@
-import streamlit as st
-
 from ui.layout import page_title
-from ui.navigation import STAFF_ORDERS
-from ui.order_admin import invoice_download, status_form
+from ui.order_admin import invoice_download
 from ui.order_table import orders_table, view_ticked_order
-from ui.order_view import order_view
+from ui.order_view import follow_an_older_order_address
 from ui.staff_actions import show_done
 
 page_title(
@@ -19,10 +16,7 @@ page_title(
     "**Invoicing CSV** saves a month's Centre Credits orders (not cancelled) with their "
     "centre, totals and billing address.",
 )
+follow_an_older_order_address()
 show_done()
-if "order" in st.query_params:
-    order_view(st.query_params["order"])
-    status_form(st.query_params["order"])
-else:
-    view_ticked_order(orders_table(STAFF_ORDERS, staff=True))
-    invoice_download()
+view_ticked_order(orders_table(staff=True))
+invoice_download()

@@ -125,3 +125,12 @@ def test_the_basket_survives_signing_out_and_another_browser(shop):
     elsewhere = signed_in_app(shop["user"], "screens/basket.py")  # a new browser session
     assert "1 items | £25.88" in _header(elsewhere)
     assert list(elsewhere.dataframe[0].value["Reason"]) == ["Duplicate required"]
+
+
+@pytest.mark.parametrize("raw", ["999999999999999999999999999999", "١", "1_0"])
+def test_an_order_address_with_a_number_that_is_not_an_id_says_there_is_no_such_order(shop, raw):
+    app = signed_in_app(shop["user"])
+    app.query_params["order"] = raw
+    app.switch_page("screens/orders.py").run()
+    assert "There is no order with that ID." in texts(app)
+    assert "went wrong" not in texts(app)

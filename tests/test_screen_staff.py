@@ -119,9 +119,9 @@ def test_a_dispatched_order_shows_its_tracking_reference_to_the_centre(db_url, p
     with session_scope(db_url) as session:
         coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
         order_id = placed_order(session, coordinator, people["fanshaws"]).id
-    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app = signed_in_app(people["staff"])
     app.query_params["order"] = str(order_id)
-    app.run()
+    app.switch_page("screens/order.py").run()
     app.radio[0].set_value("Dispatched")
     by_label(app.text_input, "Tracking reference").set_value("RM 1234 5678 GB")
     by_label(app.button, "Save status").click().run()

@@ -40,12 +40,6 @@ class Screen:
     def path(self) -> str:
         return f"screens/{self.file}.py"
 
-    @property
-    def address(self) -> str:
-        """The screen's address in the browser (Streamlit names it after the file when
-        no url_path is given), for links that carry a query such as ?order=ID."""
-        return self.url_path or self.file
-
     def page(self, default: bool = False) -> st.Page:
         return st.Page(
             self.path,
@@ -93,6 +87,7 @@ ORDERS = Screen(
     card="View your orders",
     staff_help="Every centre's orders, with their payment, delivery and status history.",
 )
+ORDER = Screen("order", "Order", "receipt", hidden=True)  # one order: order?order=ID
 PROFILE = Screen(
     "profile",
     "Profile",
@@ -232,6 +227,7 @@ SIGNED_IN = [
     STAFF_HOME,
     PRINT_BATCHES,
     ORDERS,
+    ORDER,
     PROFILE,
     DOWNLOADS,
     SEARCH,
@@ -289,6 +285,12 @@ def is_public(page: st.Page) -> bool:
     """Whether a page may be drawn for someone who has not signed in."""
     public = _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC]
     return page.url_path in {screen.url_path for screen in public}
+
+
+def opens_home_after_sign_in(page: st.Page) -> bool:
+    """Whether signing in on a page drawn in place of `page` goes Home instead: Log out
+    (the address a user is left on after logging out) is nowhere anyone means to go."""
+    return page.url_path == LOGOUT.page().url_path
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:

@@ -8,17 +8,15 @@ import datetime as dt
 import streamlit as st
 
 from core.order_admin import STAFF_STATUSES, invoice_csv, invoice_file_name, set_order_status
-from core.text import parse_id
 from ui.services import on_demand
 from ui.staff_actions import run_action
 
 MONTHS_OFFERED = 24
 
 
-def status_form(raw_id: str) -> None:
+def status_form(order_id: int) -> None:
     """Processing, Dispatched (tracking reference) or Cancelled (reason); the step joins
     the history the centre reads."""
-    order_id = parse_id(raw_id, "order")
     with st.form("staff_orders_status_form", border=True):
         st.markdown("**Change the status**")
         status_col, tracking_col, reason_col = st.columns([1, 2, 2])

@@ -162,6 +162,20 @@ def tick_first_row(page: Page, table_index: int = 0) -> None:
     wait_until_idle(page)
 
 
+def click_view_of_first_row(page: Page) -> None:
+    """The grid is a canvas: point at the first row's View cell, as a mouse does before
+    it clicks (the grid finds the cell under the pointer as it moves), then click."""
+    wait_until_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text("View")  # drawn
+    page.wait_for_timeout(700)
+    box = grid.bounding_box()
+    x, y = box["x"] + 33 + 25, box["y"] + 35 + 17  # the first column after the ticks
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of a st.selectbox by its label, as a keyboard user would."""
     box = page.get_by_label(label)
