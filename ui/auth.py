@@ -26,7 +26,7 @@ from core.models import User
 from core.users import actor_for
 from ui.errors import show_error
 from ui.layout import page_title
-from ui.navigation import FORGOT_PASSWORD, VERIFY
+from ui.navigation import FORGOT_PASSWORD, SIGN_IN, VERIFY
 from ui.services import SESSION_ENDED, checked_now, db
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,10 @@ def _write_pending_cookie() -> None:
         )
 
 
-def sign_in_form() -> None:
+def sign_in_form(*, then_home: bool = False) -> None:
     """Email and password; a wrong pair, an unknown address and a locked account all
-    get the same message."""
+    get the same message. Once signed in, the page asked for opens (the address is
+    kept), or Home when `then_home`."""
     with st.form("sign_in", enter_to_submit=True):
         st.subheader("Sign in")
         email = st.text_input("Email address", autocomplete="username", max_chars=254)
@@ -132,6 +133,8 @@ def sign_in_form() -> None:
     _mark_signed_in(user.email, signed_in_at)
     token = auth.cookie_token(user.email, signed_in_at=signed_in_at)
     st.session_state[_PENDING_COOKIE] = (token, signed_in_at)
+    if then_home:  # the signed-in menu has no sign-in page: Streamlit opens its default
+        st.switch_page(SIGN_IN.path)
     st.rerun()
 
 
@@ -145,9 +148,10 @@ def sign_out() -> None:
     _forget_sign_in()
 
 
-def sign_in_screen() -> None:
+def sign_in_screen(*, then_home: bool = False) -> None:
     """The sign-in page; also drawn in place of any page asked for while signed out, so
-    that a bookmarked or emailed address opens once the user has signed in."""
+    that a bookmarked or emailed address opens once the user has signed in (Home instead
+    when `then_home`, e.g. in place of Log out)."""
     page_title(
         "Digital Certificates",
         "Sign in with your email address and password. First time here, or forgotten "
@@ -162,7 +166,7 @@ def sign_in_screen() -> None:
     )
     left, _ = st.columns([2, 3])
     with left:
-        sign_in_form()
+        sign_in_form(then_home=then_home)
         st.page_link(
             FORGOT_PASSWORD.path,
             label="Forgotten password? First time here? Set your password",
