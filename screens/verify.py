@@ -57,8 +57,12 @@ if asked:
         )
 
 with by_upload:
+    # Any file is taken (a type filter refused others with only a red icon) and judged
+    # in core, which says in words what it is not; at most 2 MB, as core.verify says.
     upload = st.file_uploader(
-        "Certificate PDF", type="pdf", help="The PDF file of a certificate we issued."
+        "Certificate PDF",
+        help="The PDF file of a certificate we issued (at most 2 MB).",
+        max_upload_size=2,
     )
     if upload is not None:
         result = _once(
