@@ -134,3 +134,25 @@ def test_an_order_address_with_a_number_that_is_not_an_id_says_there_is_no_such_
     app.switch_page("screens/orders.py").run()
     assert "There is no order with that ID." in texts(app)
     assert "went wrong" not in texts(app)
+
+
+def _to_checkout(app):
+    by_label(app.button, "Checkout").click().run()
+    return app.switch_page("screens/checkout.py").run()
+
+
+def test_a_reload_during_checkout_keeps_the_step_and_the_addresses(shop):
+    app = _order_form(shop)
+    by_label(app.button, "Add to Cart").click().run()
+    app.switch_page("screens/basket.py").run()
+    _to_checkout(app)
+    _next(app)
+    _address(app, "LS1 4AP")
+    _next(app)
+    assert "certificate delivery address on file" in texts(app)
+
+    reloaded = signed_in_app(shop["user"], "screens/checkout.py")  # a new browser session
+    assert "certificate delivery address on file" in texts(reloaded)
+    by_label(reloaded.button, "Back").click().run()
+    assert by_label(reloaded.text_input, "Address line 1").value == "1 Card Street"
+    assert by_label(reloaded.text_input, "Postcode").value == "LS1 4AP"

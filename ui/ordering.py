@@ -11,6 +11,7 @@ import streamlit as st
 from core.addresses import AddressInput
 from core.basket import ONE_EACH, REASONS, add_to_basket, order_form
 from core.checkout import INTERNATIONAL_NOTE, Totals, settle_card_payment
+from core.checkout_drafts import save_draft
 from core.countries import countries
 from core.errors import InvalidInput
 from core.mail import queue_email
@@ -213,8 +214,10 @@ def payment_answer(crypt: str) -> None:
 
 
 def start_checkout() -> None:
-    """From the basket: a new checkout, at step 1, without the last one's outcome."""
-    st.session_state["checkout_step"] = 1
+    """From the basket: checkout from step 1 (addresses given before are kept), without
+    the last one's outcome."""
+    with db() as session:
+        save_draft(session, actor=current_actor(), step=1)
     st.session_state.pop(OUTCOME, None)
     st.switch_page(CHECKOUT.path)
 
