@@ -17,6 +17,7 @@ from core.errors import InvalidInput
 from core.payments.base import PaymentMethod
 from core.prices import price_list
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import as_text, page_title
 from ui.navigation import BASKET
 from ui.ordering import (
@@ -123,9 +124,7 @@ else:
         format_func=payment_label,
         horizontal=True,
     )
-    reference = st.text_input(
-        "Your reference", max_chars=100, help="Shown as Transaction Reference in Orders."
-    )
+    reference = text_field("Your reference", 100, help="Shown as Transaction Reference in Orders.")
     st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
     money = totals(rows, option)
     totals_table(money)

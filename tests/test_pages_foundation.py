@@ -278,6 +278,22 @@ def test_streamlit_config_turns_off_what_holds_every_session_back():
     assert config["runner"]["postScriptGC"] is False
 
 
+def test_uploads_are_capped_at_what_a_large_claims_file_needs():
+    """100,000 claims rows are 18.6 MB; Streamlit holds each upload whole in memory."""
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit/config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 20
+
+
+def test_no_text_field_drops_a_paste_longer_than_its_limit():
+    """Streamlit's max_chars ignores a longer paste without a word (the field stays
+    empty): limited fields go through ui.inputs.text_field, which keeps the text."""
+    root = Path(__file__).parent.parent
+    sources = [*root.glob("screens/*.py"), *root.glob("ui/*.py")]
+    assert [path.name for path in sources if "max_chars=" in path.read_text()] == []
+
+
 def _ask_for_reset_link(email: str):
     app = signed_out_app().switch_page("screens/forgot_password.py").run()
     by_label(app.text_input, "Email address").input(email)

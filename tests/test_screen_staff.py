@@ -183,3 +183,18 @@ def test_the_audit_log_lists_staff_actions_with_before_and_after(db_url, people)
     row = audit.dataframe[0].value.iloc[0]
     assert (row["User"], row["Action"]) == ("staff@imi.example", "user_unlocked")
     assert '"before"' in row["Before and after"]
+
+
+def test_a_refused_email_keeps_what_the_coordinator_typed_in_additional_users(db_url, people):
+    app = signed_in_app(people["coordinator"], "screens/profile.py")
+    typed = {"first_name": "Carly", "surname": "Hughes", "email": "carly at fanshaws"}
+    for field, value in typed.items():
+        app.text_input(key=f"request_{field}").set_value(value)
+    by_label(app.button, "Ask for this user").click().run()
+    assert "Sent." not in texts(app)
+    assert app.error, "the refusal is said"
+    assert {field: app.text_input(key=f"request_{field}").value for field in typed} == typed
+    app.text_input(key="request_email").set_value("carly@fanshaws.example")
+    by_label(app.button, "Ask for this user").click().run()
+    assert "Sent." in texts(app)
+    assert [app.text_input(key=f"request_{field}").value for field in typed] == ["", "", ""]

@@ -25,6 +25,7 @@ from core.errors import InvalidInput
 from core.models import User
 from core.users import actor_for
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import page_title
 from ui.navigation import FORGOT_PASSWORD, SIGN_IN, VERIFY
 from ui.services import SESSION_ENDED, checked_now, db
@@ -118,7 +119,7 @@ def sign_in_form(*, then_home: bool = False) -> None:
     kept), or Home when `then_home`."""
     with st.form("sign_in", enter_to_submit=True):
         st.subheader("Sign in")
-        email = st.text_input("Email address", autocomplete="username", max_chars=254)
+        email = text_field("Email address", 254, autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         pressed = st.form_submit_button("Sign in", type="primary")
     if not pressed:

@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from core.order_admin import STAFF_STATUSES, invoice_csv, invoice_file_name, set_order_status
+from ui.inputs import text_field
 from ui.services import on_demand
 from ui.staff_actions import run_action
 
@@ -21,8 +22,8 @@ def status_form(order_id: int) -> None:
         st.markdown("**Change the status**")
         status_col, tracking_col, reason_col = st.columns([1, 2, 2])
         status = status_col.radio("New status", STAFF_STATUSES)
-        tracking = tracking_col.text_input(
-            "Tracking reference", help="Needed for Dispatched", max_chars=100
+        tracking = text_field(
+            "Tracking reference", 100, where=tracking_col, help="Needed for Dispatched"
         )
         reason = reason_col.text_input(
             "Reason for cancelling", help="Needed for Cancelled; the centre reads it"

@@ -21,6 +21,7 @@ from core.payments.base import PaymentMethod
 from core.prices import PricedLine, PriceItem
 from core.text import money
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import as_text
 from ui.navigation import BASKET, CHECKOUT, ORDERS
 from ui.services import current_actor, db
@@ -63,7 +64,7 @@ def order_dialog(certificate_id: int, product: str) -> None:
     st.caption(ONE_EACH)
     copies = st.number_input("Number of copies", min_value=1, max_value=1, value=1)
     reason = st.selectbox("Reason", REASONS, key="order_reason")
-    other = st.text_input("Other reason", max_chars=150) if reason == "Other" else ""
+    other = text_field("Other reason", 150) if reason == "Other" else ""
     if st.button("Add to Cart", type="primary", icon=":material/add_shopping_cart:"):
         try:
             with db() as session:
