@@ -24,7 +24,7 @@ from ui.ordering import (
     address_form,
     address_text,
     go_to,
-    lines_frame,
+    lines_table,
     option_label,
     order_placed,
     payment_answer,
@@ -94,7 +94,7 @@ def next_step(check: Callable[[], dict]) -> None:
 
 
 if step == 1:
-    st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
+    lines_table(rows)
     totals_table(totals(rows))
     next_step(dict)
 elif step == 2:
@@ -125,7 +125,7 @@ else:
         horizontal=True,
     )
     reference = text_field("Your reference", 100, help="Shown as Transaction Reference in Orders.")
-    st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
+    lines_table(rows)
     money = totals(rows, option)
     totals_table(money)
     credits = method == PaymentMethod.CREDITS

@@ -4,9 +4,11 @@ the basket, the five checkout steps, Orders and one order's page."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from core.checkout import place_order
 from core.db import session_scope
+from core.models import BasketLine
 from core.users import actor_for
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_certificate, make_qualification, make_user
@@ -156,3 +158,18 @@ def test_a_reload_during_checkout_keeps_the_step_and_the_addresses(shop):
     by_label(reloaded.button, "Back").click().run()
     assert by_label(reloaded.text_input, "Address line 1").value == "1 Card Street"
     assert by_label(reloaded.text_input, "Postcode").value == "LS1 4AP"
+
+
+def test_a_basket_quantity_above_one_says_why_as_soon_as_it_is_typed(shop, db_url):
+    app = _order_form(shop)
+    by_label(app.button, "Add to Cart").click().run()
+    app.switch_page("screens/basket.py").run()
+    with session_scope(db_url) as session:
+        line_id = session.scalar(select(func.max(BasketLine.id)))
+    app.session_state[f"basket_editor_{line_id}"] = {
+        "edited_rows": {0: {"Quantity": 3}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert "One copy only. Only one duplicate certificate" in texts(app)

@@ -14,7 +14,7 @@ from core.orders import OrderDetails, get_order
 from core.text import parse_id, uk_datetime
 from ui.layout import as_text
 from ui.navigation import ORDER, ORDERS, STAFF_ORDERS
-from ui.ordering import address_text, lines_frame, totals_table
+from ui.ordering import address_text, lines_table, totals_table
 from ui.services import current_actor, db
 
 
@@ -69,7 +69,7 @@ def order_view(raw_id: str) -> int | None:
         st.error(NO_SUCH_ORDER)
         return None
     _summary(order, staff=actor.is_staff)
-    st.dataframe(lines_frame(order.lines), hide_index=True, width="stretch")
+    lines_table(order.lines)
     totals_table(Totals(order.subtotal_pence, order.delivery_pence, order.vat_pence))
     billing, delivery = st.columns(2)
     billing.markdown(f"**Billing address**  \n{address_text(order.billing)}")

@@ -104,6 +104,26 @@ def lines_frame(rows: list[PricedLine]) -> pd.DataFrame:
     return pd.DataFrame({**_product_columns(rows), **money_columns})
 
 
+# Widths that keep Sub Total, VAT and Gross on screen at 1,400 px however long a title
+# or reason is (a longer one is cut with an ellipsis; the whole text is in its tooltip).
+LINE_COLUMNS = {
+    "Product": st.column_config.TextColumn(width=140),
+    "Qualification Title": st.column_config.TextColumn(width=300),
+    "Reference": st.column_config.TextColumn(width=140),
+    "Reason": st.column_config.TextColumn(width=170),
+    "Quantity": st.column_config.NumberColumn(width=80),
+    "Price": st.column_config.TextColumn(width=80),
+    "Sub Total": st.column_config.TextColumn(width=90),
+    "VAT": st.column_config.TextColumn(width=70),
+    "Gross": st.column_config.TextColumn(width=80),
+}
+
+
+def lines_table(rows: list[PricedLine]) -> None:
+    """Basket rows or an order's lines, read-only."""
+    st.dataframe(lines_frame(rows), hide_index=True, width="stretch", column_config=LINE_COLUMNS)
+
+
 def totals_table(money_totals: Totals) -> None:
     rows = [
         ("Sub Total", money_totals.subtotal_pence),
