@@ -295,6 +295,12 @@ def get_export(
     return _to_row(now or utcnow())(row)
 
 
+EXPIRED = (
+    "This export has expired: its file is deleted 24 hours after it is made. Export the "
+    "certificates again for a new one."
+)
+
+
 @dataclass(frozen=True)
 class Download:
     name: str
@@ -307,6 +313,8 @@ def find_download(
     """The zip of a Finished export of the actor's centre (read it outside the
     transaction with `read_download`)."""
     export = get_export(session, actor=actor, export_id=export_id, now=now)
+    if export.status == "Expired":
+        raise NotFound(EXPIRED)
     if not export.can_download:
         raise NotFound(f"This export is {export.status.lower()}: there is nothing to download.")
     return Download(export.file_name, session.get(Job, export_id).result_path)

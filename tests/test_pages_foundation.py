@@ -134,6 +134,12 @@ def test_staff_home_cards_speak_of_every_centre_not_your_candidates(staff):
     assert "payment orders that you have made" not in shown
 
 
+def test_staff_homes_orders_card_offers_every_centres_orders_not_yours(staff):
+    labels = [link.proto.label for link in signed_in_app(staff).get("page_link")]
+    assert "VIEW EVERY CENTRE'S ORDERS" in labels
+    assert "VIEW YOUR ORDERS" not in labels
+
+
 def test_no_page_file_is_left_out_of_navigation():
     listed = {Path(screen.path).name for screen in SIGNED_IN + SIGNED_OUT + PUBLIC}
     on_disk = {path.name for path in Path("screens").glob("*.py")}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PortalError
 from core.exports import (
     ExportRow,
     ExportSelection,
@@ -110,6 +110,19 @@ def _zip_of(export_id: int) -> Callable[[], bytes]:
     return lambda: read_download(find())
 
 
+GONE = "downloads_gone"
+
+
+def _still_there(export_id: int) -> None:
+    """on_click of Download (the browser fetches the file meanwhile): on a page left
+    open past the export's expiry, or after the sign-in ended, say why nothing came."""
+    try:
+        with db() as session:
+            find_download(session, actor=current_actor(session), export_id=export_id)
+    except PortalError as error:
+        st.session_state[GONE] = error.message
+
+
 def _status(column, row: ExportRow) -> None:
     if row.status == "Pending":
         column.progress(row.progress / row.total if row.total else 0.0, text=row.status_text)
@@ -136,7 +149,8 @@ def _row(row: ExportRow) -> None:
             file_name=row.file_name,
             mime="application/zip",
             key=f"download_{row.id}",
-            on_click="ignore",
+            on_click=_still_there,
+            args=(row.id,),
             icon=":material/download:",
         )
 
@@ -164,6 +178,8 @@ def _live_rows(page: int, per_page: int) -> None:
 
 def exports_table() -> None:
     """The centre's exports, newest first, paged; Pending rows update by themselves."""
+    if gone := st.session_state.pop(GONE, None):
+        st.error(as_text(gone), icon=":material/timer_off:")
     page, per_page = page_request("downloads")
     result = _page(page, per_page)
     pager("downloads", result)

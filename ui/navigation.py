@@ -32,9 +32,13 @@ class Screen:
     help: str = ""  # what the screen is for, on its home card
     card: str = ""  # the home card's button; no card without one
     staff_help: str = ""  # the card's text on the staff home, where it differs
+    staff_card: str = ""  # the card's button on the staff home, where it differs
 
     def help_for(self, role: str) -> str:
         return self.staff_help if self.staff_help and role == Role.STAFF else self.help
+
+    def card_for(self, role: str) -> str:
+        return self.staff_card if self.staff_card and role == Role.STAFF else self.card
 
     @property
     def path(self) -> str:
@@ -86,6 +90,7 @@ ORDERS = Screen(
     help="View any payment orders that you have made on the website.",
     card="View your orders",
     staff_help="Every centre's orders, with their payment, delivery and status history.",
+    staff_card="View every centre's orders",
 )
 ORDER = Screen("order", "Order", "receipt", hidden=True)  # one order: order?order=ID
 PROFILE = Screen(

@@ -123,8 +123,9 @@ def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> 
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:
-    """Type and submit as soon as the form is drawn, as a quick user would."""
-    page.get_by_label("Email address").wait_for()
+    """Type and submit as soon as the form is drawn, as a quick user would (a fresh
+    server's first page can take half a minute on a machine busy with workers)."""
+    page.get_by_label("Email address").wait_for(timeout=60_000)
     page.get_by_label("Email address").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
