@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from core.db import session_scope
 from core.models import Centre, OutboxEmail, Role, User
 from tests.apptest import by_label, shown, signed_in_app, signed_out_app, texts
 from tests.factories import PASSWORD, make_centre, make_user
+from ui.auth import DATABASE_UNREACHABLE
 from ui.errors import UNEXPECTED
 from ui.navigation import (
     PUBLIC,
@@ -60,6 +62,21 @@ def test_sign_in_form_signs_the_coordinator_in_and_shows_home(coordinator):
     assert app.session_state["authentication_status"] is True
     app.run()
     assert "Centre user home" in texts(app)
+
+
+def test_signing_in_while_the_database_is_write_locked_says_it_cannot_be_reached(
+    coordinator, db_url
+):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a whole-database write lock is SQLite's")
+    locker = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        app = _sign_in(signed_out_app(), coordinator.email, PASSWORD)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert [error.value for error in app.error] == [DATABASE_UNREACHABLE]
 
 
 def test_the_sign_in_page_leads_someone_without_an_account_to_verify(db_url):

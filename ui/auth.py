@@ -130,6 +130,10 @@ def sign_in_form(*, then_home: bool = False) -> None:
     except InvalidInput as error:
         show_error(error)
         return
+    except SQLAlchemyError:  # down, or write-locked past the busy timeout (SQLite)
+        log.warning("sign-in: the database did not answer", exc_info=True)
+        st.error(DATABASE_UNREACHABLE)
+        return
     signed_in_at = time.time()
     _mark_signed_in(user.email, signed_in_at)
     token = auth.cookie_token(user.email, signed_in_at=signed_in_at)
