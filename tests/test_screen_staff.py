@@ -72,6 +72,18 @@ def _disable_the_ticked_coordinator(people):
     return app
 
 
+def test_add_user_chooses_the_centre_the_users_are_filtered_by(db_url, people):
+    with session_scope(db_url) as session:
+        northgate = centre_with_addresses(session, "Northgate")
+        make_user(session, centres=(northgate,))
+    app = signed_in_app(people["staff"], "screens/staff_users.py")
+    centre_filter = app.selectbox(key="users_centre")
+    label = next(option for option in centre_filter.options if "Northgate" in option)
+    centre_filter.set_value(label).run()
+    add_form_centre = [box for box in app.selectbox if box.label == "Centre" and box.key is None]
+    assert [box.value for box in add_form_centre] == [northgate.id]
+
+
 def test_an_empty_outbox_says_so_and_so_does_a_filter_matching_nothing(people):
     app = signed_in_app(people["staff"], "screens/staff_outbox.py")
     assert [info.value[:13] for info in app.info] == ["No emails yet"]
