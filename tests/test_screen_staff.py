@@ -191,10 +191,11 @@ def test_the_audit_log_lists_staff_actions_with_before_and_after(db_url, people)
     by_label(app.text_input, "Name or email").set_value("coordinator@").run()
     by_label(_tick_first(app, "users").button, "Unlock").click().run()
     audit = signed_in_app(people["staff"], "screens/staff_audit.py")
-    audit.selectbox(key="audit_action").set_value("user_unlocked").run()
+    audit.selectbox(key="audit_action").set_value("User unlocked").run()
     row = audit.dataframe[0].value.iloc[0]
-    assert (row["User"], row["Action"]) == ("staff@imi.example", "user_unlocked")
-    assert '"before"' in row["Before and after"]
+    assert (row["User"], row["Action"]) == ("John Staff <staff@imi.example>", "User unlocked")
+    assert row["Target"].startswith("User ") and "<coordinator@fanshaws.example>" in row["Target"]
+    assert "→" in row["What changed"] and "{" not in row["What changed"]
 
 
 def test_a_refused_email_keeps_what_the_coordinator_typed_in_additional_users(db_url, people):
