@@ -136,4 +136,4 @@ def test_a_file_that_is_not_a_pdf_uploaded_to_verify_says_so_in_words(
     page.goto(f"{live_server}/verify")
     _upload(page, photo)
     expect(page.get_by_text("That file is not a PDF.")).to_be_visible()
-    screenshot(page, "73-verify-not-a-pdf")
+    screenshot(page, "85-verify-not-a-pdf")
