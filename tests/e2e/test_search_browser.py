@@ -90,4 +90,4 @@ def test_a_surname_pasted_longer_than_the_field_takes_is_kept_and_refused_in_wor
     expect(page.get_by_text("limited to 100 characters").first).to_be_visible()
     expect(page.get_by_label("Surname")).to_have_value(pasted)
     wait_until_idle(page)
-    screenshot(page, "22-search-surname-too-long")
+    screenshot(page, "23-search-surname-too-long")
