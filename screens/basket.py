@@ -45,9 +45,9 @@ edited = st.data_editor(
     ],
     column_config={
         **LINE_COLUMNS,
-        "Remove": st.column_config.CheckboxColumn("Select", width=60),
+        "Remove": st.column_config.CheckboxColumn("Select", width=75),
         # No max_value: the grid would turn 2 into 1 without a word; core says why.
-        "Quantity": st.column_config.NumberColumn(min_value=0, step=1, width=80),
+        "Quantity": st.column_config.NumberColumn(min_value=0, step=1, width=95),
     },
     column_order=[
         "Remove",

@@ -108,7 +108,7 @@ def lines_frame(rows: list[PricedLine]) -> pd.DataFrame:
 # or reason is (a longer one is cut with an ellipsis; the whole text is in its tooltip).
 LINE_COLUMNS = {
     "Product": st.column_config.TextColumn(width=140),
-    "Qualification Title": st.column_config.TextColumn(width=300),
+    "Qualification Title": st.column_config.TextColumn(width=285),
     "Reference": st.column_config.TextColumn(width=140),
     "Reason": st.column_config.TextColumn(width=170),
     "Quantity": st.column_config.NumberColumn(width=80),
