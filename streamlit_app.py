@@ -8,7 +8,12 @@ from core.config import get_settings
 from ui.auth import sign_in_gate, sign_in_screen
 from ui.errors import shown_as_message
 from ui.layout import header, logo, page_style
-from ui.navigation import is_public, signed_in_pages, signed_out_pages
+from ui.navigation import (
+    is_public,
+    opens_home_after_sign_in,
+    signed_in_pages,
+    signed_out_pages,
+)
 from ui.services import current_actor
 
 logging.basicConfig(level=get_settings().log_level)
@@ -28,4 +33,4 @@ with shown_as_message():
     if signed_in or is_public(navigation):
         navigation.run()
     else:
-        sign_in_screen()
+        sign_in_screen(then_home=opens_home_after_sign_in(navigation))

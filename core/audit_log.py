@@ -4,15 +4,14 @@ before and after; filtered by user, centre, action and date, paged by the databa
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.centres import matching_centre
 from core.errors import InvalidInput
-from core.models import AuditEvent, Centre, User
+from core.models import AuditEvent, Centre, Certificate, Job, User
 from core.paging import Page, paginate
 from core.text import like_prefix
 from core.users import Actor, require_staff
@@ -42,25 +41,97 @@ class AuditRow:
     detail: str
 
 
+def action_label(action: str) -> str:
+    """An action as words: order_status_changed is "Order status changed"."""
+    return action.replace("_", " ").capitalize()
+
+
+def _value(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{key.replace('_', ' ')} {_value(inner)}" for key, inner in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(inner) for inner in value)
+    return str(value)
+
+
 def _detail(detail: dict | None) -> str:
-    """The event's detail as JSON text, in the order it was recorded (before, then
-    after); "" when it has none."""
+    """What changed, in words: "status: Processing → Dispatched; note: …" from the
+    recorded before and after, then anything else recorded ("rows: 12")."""
     if not detail:
         return ""
-    return json.dumps(detail, ensure_ascii=False, default=str)
+    before = detail.get("before") or {}
+    after = detail.get("after") or {}
+    parts = []
+    for key in [*before, *(key for key in after if key not in before)]:
+        old, new = before.get(key), after.get(key)
+        label = key.replace("_", " ")
+        parts.append(
+            f"{label}: {_value(old)} → {_value(new)}"
+            if key in before
+            else f"{label}: {_value(new)}"
+        )
+    parts += [
+        f"{key.replace('_', ' ')}: {_value(value)}"
+        for key, value in detail.items()
+        if key not in ("before", "after")
+    ]
+    return "; ".join(parts)
 
 
-def _audit_row(row: Row) -> AuditRow:
-    event, email, centre = row
-    return AuditRow(
-        id=event.id,
-        at=event.at,
-        user=email or "",
-        centre=centre or "",
-        action=event.action,
-        target=event.target,
-        detail=_detail(event.detail),
-    )
+_user_name = (User.first_name + " " + User.surname + " <" + User.email + ">").label("user_name")
+
+
+# What a target's id names, read for a page of events at once (one query per kind).
+_NAME_QUERIES = {
+    "user": lambda ids: select(User.id, _user_name).where(User.id.in_(ids)),
+    "centre": lambda ids: select(Centre.id, Centre.number + " " + Centre.name).where(
+        Centre.id.in_(ids)
+    ),
+    "certificate": lambda ids: select(Certificate.id, Certificate.number).where(
+        Certificate.id.in_(ids)
+    ),
+    "job": lambda ids: select(Job.id, Job.file_name).where(Job.id.in_(ids)),
+}
+_KIND_WORDS = {
+    "user": "User",
+    "centre": "Centre",
+    "certificate": "Certificate",
+    "job": "Export",
+    "batch": "Batch",
+    "order": "Order",
+    "problem_report": "Problem report",
+    "user_request": "Request for a user",
+    "month": "Month",
+}
+
+
+def _split(target: str) -> tuple[str, str]:
+    kind, _, key = target.partition(":")
+    return kind, key
+
+
+def _target_names(session: Session, targets: list[str]) -> dict[str, str]:
+    """Each target as words: "user:12" is "User Carly Hughes <carly@…>", "order:5" is
+    "Order 5"; one it does not know stays as recorded."""
+    ids: dict[str, set[int]] = {}
+    for kind, key in map(_split, targets):
+        if kind in _NAME_QUERIES and key.isdigit():
+            ids.setdefault(kind, set()).add(int(key))
+    names = {
+        f"{kind}:{row_id}": name
+        for kind, wanted in ids.items()
+        for row_id, name in session.execute(_NAME_QUERIES[kind](wanted))
+    }
+    words = {}
+    for target in targets:
+        kind, key = _split(target)
+        if kind in _KIND_WORDS and key:
+            words[target] = f"{_KIND_WORDS[kind]} {names.get(target, key)}"
+        else:
+            words[target] = target
+    return words
 
 
 def _by_user(query: Select, text: str) -> Select:
@@ -88,7 +159,7 @@ def list_audit_events(
     filters.check()
     conditions = _event_conditions(filters)
     query = (
-        select(AuditEvent, User.email, Centre.number + " " + Centre.name)
+        select(AuditEvent, _user_name, Centre.number + " " + Centre.name)
         .outerjoin(User, User.id == AuditEvent.user_id)
         .outerjoin(Centre, Centre.id == AuditEvent.centre_id)
         .where(*conditions)
@@ -98,7 +169,25 @@ def list_audit_events(
     total = None
     if not (filters.user or filters.centre):  # the outer joins cannot change the count
         total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
-    return paginate(session, query, page=page, per_page=per_page, to_row=_audit_row, total=total)
+    result = paginate(session, query, page=page, per_page=per_page, to_row=tuple, total=total)
+    names = _target_names(session, [event.target for event, _, _ in result.rows])
+    return Page(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        rows=[
+            AuditRow(
+                id=event.id,
+                at=event.at,
+                user=user or "",
+                centre=centre or "",
+                action=action_label(event.action),
+                target=names.get(event.target, event.target),
+                detail=_detail(event.detail),
+            )
+            for event, user, centre in result.rows
+        ],
+    )
 
 
 def _event_conditions(filters: AuditFilters) -> list:

@@ -176,9 +176,12 @@ def _reason(reason: str, other: str) -> str:
     return f"Other: {other}"
 
 
-def _check_quantity(quantity: int) -> None:
-    if quantity != 1:
-        raise InvalidInput(f"One copy only. {ONE_EACH}")
+def check_quantity(quantity: int, *, zero_removes: bool = True) -> None:
+    """A basket line's quantity: the one copy that may be ordered, or 0 (the line is
+    removed) where `zero_removes`."""
+    if quantity == 1 or (quantity == 0 and zero_removes):
+        return
+    raise InvalidInput(f"One copy only. {ONE_EACH}")
 
 
 def add_to_basket(
@@ -195,7 +198,7 @@ def add_to_basket(
     form = order_form(session, actor=actor, certificate_id=certificate_id, product=product)
     if form.refused:
         raise InvalidInput(form.refused)
-    _check_quantity(quantity)
+    check_quantity(quantity, zero_removes=False)
     centre_id = session.scalars(
         select(Certificate.centre_id).where(Certificate.id == form.certificate_id)
     ).one()
@@ -283,8 +286,7 @@ def update_basket(session: Session, *, actor: Actor, quantities: dict[int, int])
         return
     basket = _own_lines(session, actor, list(quantities))
     for quantity in quantities.values():
-        if quantity != 0:
-            _check_quantity(quantity)
+        check_quantity(quantity)
     removed = [line_id for line_id, quantity in quantities.items() if quantity == 0]
     if removed:
         remove_basket_lines(session, actor=actor, line_ids=removed)

@@ -120,6 +120,18 @@ class Settings(BaseSettings):
         description="verifications one client may make on the public Verify page "
         "(the limits library's notation: 30/minute, 500/day)",
     )
+    pdf_check_seconds: int = Field(
+        5,
+        ge=1,
+        description="CPU seconds a PDF uploaded to Verify may cost to read (in a process "
+        "of its own); past it the answer is that the file could not be checked",
+    )
+    pdf_check_memory_mb: int = Field(
+        256,
+        ge=32,
+        description="memory (MB) reading a PDF uploaded to Verify may take on top of what "
+        "its process starts with; past it the file could not be checked",
+    )
     rate_limit_url: str = Field(
         "memory://",
         description="where rate-limit counters live: memory:// (one process) or "

@@ -341,6 +341,17 @@ def get_export(
     return _to_row(now or utcnow())(row)
 
 
+EXPIRED = (
+    "This export has expired: its file is deleted 24 hours after it is made. Export the "
+    "certificates again for a new one."
+)
+
+
+class ExportUnavailable(NotFound):
+    """An export the user may see, with nothing to download now (expired, not finished,
+    or its file gone): unlike another centre's, it is theirs, so they are told why."""
+
+
 @dataclass(frozen=True)
 class Download:
     name: str
@@ -353,11 +364,15 @@ def find_download(
     """The zip of a Finished export of the actor's centre (read it outside the
     transaction with `read_download`)."""
     export = get_export(session, actor=actor, export_id=export_id, now=now)
+    if export.status == "Expired":
+        raise ExportUnavailable(EXPIRED)
     if not export.can_download:
-        raise NotFound(f"This export is {export.status.lower()}: there is nothing to download.")
+        raise ExportUnavailable(
+            f"This export is {export.status.lower()}: there is nothing to download."
+        )
     stored_as = session.get_one(Job, export_id).result_path
     if stored_as is None:
-        raise NotFound("This export's file is missing: export the certificates again.")
+        raise ExportUnavailable("This export's file is missing: export the certificates again.")
     return Download(export.file_name, stored_as)
 
 

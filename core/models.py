@@ -361,6 +361,22 @@ class BasketLine(Base):
     vat_pence: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CheckoutDraft(Base):
+    """How far a user got through checkout and the addresses they gave, kept on the
+    server so that a reload or another browser takes them up where they were."""
+
+    __tablename__ = "checkout_drafts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, default=1)
+    billing: Mapped[dict] = mapped_column(JSON, default=dict)
+    delivery: Mapped[dict] = mapped_column(JSON, default=dict)
+    delivery_option: Mapped[str] = mapped_column(String(30), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CheckoutDraft user_id={self.user_id} step={self.step}>"
+
+
 class OrderStatus(enum.StrEnum):
     AWAITING_PAYMENT = "Awaiting payment"
     PROCESSING_CREDITS = "Processing (Centre credits)"

@@ -79,6 +79,8 @@ def set_order_status(
         tell_order_moved(session, order, f"The reason given: {reason}")
         return order
     note = "Being prepared."
+    if order.status == OrderStatus.DISPATCHED and status == OrderStatus.PROCESSING:
+        order.tracking_reference, note = "", "Back to Processing: not dispatched after all."
     if status == OrderStatus.DISPATCHED:
         tracking = _note(tracking_reference, "Tracking reference", required=True)
         order.tracking_reference, note = tracking, f"Dispatched; tracking reference {tracking}."

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import io
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -35,25 +34,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
-from pyhanko.sign.validation import (
-    EmbeddedPdfSignature,
-    PdfSignatureStatus,
-    SignatureCoverageLevel,
-    async_validate_pdf_signature,
-)
-from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.certificate_pdf import AWARDING_BODY, CertificateRenderer
 from core.config import get_settings
 from core.errors import PortalError
+from core.pdf_check import FIELD_NAME, SignatureCheck, signature_of
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-FIELD_NAME = "AwardingBodySignature"
 REASON = "Issued by the awarding body; any change after issue breaks this signature"
 DIGEST = "sha256"
 # The byte range is written into the file after the file is whole, in room kept for it.
@@ -350,51 +341,8 @@ def make_signing_cert(path: Path, *, days: int = 3650, rsa_key: bool = False) ->
 # Checking an uploaded PDF --------------------------------------------------------------
 
 
-async def _validated(
-    signature: EmbeddedPdfSignature, ours: asn1_x509.Certificate
-) -> PdfSignatureStatus:
-    """The signature's status with our certificate as the only trust root (nothing
-    fetched from the network)."""
-    context = ValidationContext(trust_roots=[ours])
-    try:
-        return await async_validate_pdf_signature(signature, context)
-    finally:
-        await context.aclose()
-
-
-@dataclass(frozen=True)
-class SignatureCheck:
-    signed: bool  # carries our signature field at all
-    intact: bool  # signed by our certificate, nothing changed since
-
-
 def check_signature(data: bytes, sealer: PdfSealer | None = None) -> SignatureCheck:
-    """Whether a PDF carries the awarding body's signature, untouched: the signed bytes
-    unchanged, the signer our certificate, and nothing added after the signature."""
-    sealer = sealer or current_sealer()
-    # A file anyone uploads may be broken in any way pyHanko can meet: whatever it
-    # raises, the answer is the same (not signed, or not intact).
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        if reader.encrypted:
-            reader.decrypt("")
-        signatures = [sig for sig in reader.embedded_signatures if sig.field_name == FIELD_NAME]
-    except Exception:
-        return SignatureCheck(signed=False, intact=False)
-    if not signatures:
-        return SignatureCheck(signed=False, intact=False)
-    ours = sealer.signer.signing_cert
-    try:
-        status = _run(_validated(signatures[0], ours))
-    except Exception:
-        return SignatureCheck(signed=True, intact=False)
-    intact = (
-        status.intact
-        and status.valid
-        and status.trusted
-        and status.signing_cert is not None
-        and ours is not None
-        and status.signing_cert.dump() == ours.dump()
-        and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    )
-    return SignatureCheck(signed=True, intact=intact)
+    """Whether a PDF (one of ours, in this process) carries the awarding body's
+    signature, untouched. Files from outside are read by core.pdf_check in a process
+    of their own."""
+    return signature_of(data, (sealer or current_sealer()).signer.signing_cert, run=_run)

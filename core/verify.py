@@ -13,7 +13,6 @@ shown.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from functools import lru_cache
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -38,7 +35,8 @@ from core.models import (
     Verification,
     VerificationMethod,
 )
-from core.signing import check_signature
+from core.pdf_check import read_uploaded_pdf
+from core.signing import current_sealer
 from core.text import search_key, uk_date
 
 NO_MATCH = (
@@ -46,7 +44,12 @@ NO_MATCH = (
     "as printed on the certificate."
 )
 TOO_MANY = "Too many verifications from your connection. Please wait a minute and try again."
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = 2_000_000  # a certificate PDF is about 60 KB
+PDF_HEADER = b"%PDF-"  # within a PDF's first 1,024 bytes
+NOT_A_PDF = (
+    "That file is not a PDF. Upload the certificate's PDF file (its name ends in .pdf), "
+    "or verify it by certificate number instead."
+)
 _CODE = re.compile(r"verify\?code=([A-Za-z0-9_-]{8,40})")
 
 
@@ -203,16 +206,6 @@ class UploadCheck:
         return self.signature_intact and self.content_matches
 
 
-def _pdf_text(data: bytes) -> str:
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            reader.decrypt("")
-        return "\n".join(page.extract_text() or "" for page in reader.pages[:2])
-    except (PdfReadError, ValueError, KeyError, TypeError):
-        return ""
-
-
 def _says(text: str, certificate: VerifiedCertificate) -> bool:
     """Whether the PDF's text carries the register's details as printed, each whole (a
     name shortened in the register since, Nowak for Nowak-Łukasiewicz, does not match)."""
@@ -239,8 +232,16 @@ def verify_upload(
     check_rate(client)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput("That file is too large to be one of our certificate PDFs.")
-    signature = check_signature(data)
-    text = _pdf_text(data)
+    if PDF_HEADER not in data[:1024]:
+        raise InvalidInput(NOT_A_PDF)
+    settings = get_settings()
+    reading = read_uploaded_pdf(
+        data,
+        ours=current_sealer().signer.signing_cert,
+        cpu_seconds=settings.pdf_check_seconds,
+        memory_mb=settings.pdf_check_memory_mb,
+    )
+    signature, text = reading.signature, reading.text
     found = _CODE.search(text)
     certificate = (
         session.scalar(select(Certificate).where(Certificate.verify_code == found.group(1)))

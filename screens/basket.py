@@ -1,12 +1,12 @@
 import streamlit as st
 
-from core.basket import basket_rows, remove_basket_lines, update_basket
+from core.basket import basket_rows, check_quantity, remove_basket_lines, update_basket
 from core.checkout import totals
 from core.errors import InvalidInput
 from ui.errors import show_error
 from ui.layout import page_title
 from ui.navigation import SEARCH
-from ui.ordering import lines_frame, start_checkout, totals_table
+from ui.ordering import LINE_COLUMNS, lines_frame, start_checkout, totals_table
 from ui.services import current_actor, db
 
 page_title(
@@ -44,8 +44,10 @@ edited = st.data_editor(
         "Gross",
     ],
     column_config={
-        "Remove": st.column_config.CheckboxColumn("Select", width="small"),
-        "Quantity": st.column_config.NumberColumn(min_value=0, max_value=1, step=1),
+        **LINE_COLUMNS,
+        "Remove": st.column_config.CheckboxColumn("Select", width=75),
+        # No max_value: the grid would turn 2 into 1 without a word; core says why.
+        "Quantity": st.column_config.NumberColumn(min_value=0, step=1, width=95),
     },
     column_order=[
         "Remove",
@@ -62,6 +64,11 @@ edited = st.data_editor(
 )
 ticked = [row.id for row, remove in zip(rows, edited["Remove"], strict=True) if remove]
 quantities = {row.id: int(q) for row, q in zip(rows, edited["Quantity"], strict=True)}
+try:
+    for quantity in quantities.values():
+        check_quantity(quantity)
+except InvalidInput as error:
+    show_error(error)
 
 remove, refresh, _ = st.columns([1, 1, 4])
 try:

@@ -1,6 +1,8 @@
+from collections.abc import Callable
+
 import streamlit as st
 
-from core.addresses import AddressInput, check_address
+from core.addresses import check_address
 from core.basket import basket_rows, basket_token
 from core.checkout import (
     INTERNATIONAL_NOTE,
@@ -11,10 +13,12 @@ from core.checkout import (
     place_order,
     totals,
 )
+from core.checkout_drafts import STEPS, end_draft, load_draft, save_draft
 from core.errors import InvalidInput
 from core.payments.base import PaymentMethod
 from core.prices import price_list
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import as_text, page_title
 from ui.navigation import BASKET
 from ui.ordering import (
@@ -23,7 +27,7 @@ from ui.ordering import (
     address_text,
     already_ordered_offer,
     go_to_payment,
-    lines_frame,
+    lines_table,
     offer_removal,
     option_label,
     order_placed,
@@ -44,8 +48,11 @@ actor = current_actor()
 state = st.session_state
 
 
-def step_to(step: int) -> None:
-    state["checkout_step"] = step
+def step_to(step: int, **given) -> None:
+    """Move to `step` with what this step gave, kept on the server (a reload or another
+    browser carries on from here)."""
+    with db() as session:
+        save_draft(session, actor=actor, step=step, **given)
     state.pop("checkout_token", None)  # read again when Confirm is drawn
     state.pop(ALREADY_ORDERED, None)
 
@@ -64,50 +71,47 @@ if show_outcome():
 with db() as session:
     rows = basket_rows(session, actor=actor)
     billing_on_file, delivery_on_file = addresses_on_file(session, actor=actor)
+    draft = load_draft(session, actor=actor)
 if not rows:
     st.info("Your basket is empty.")
     st.page_link(BASKET.path, label="Basket", icon=":material/shopping_cart:")
     st.stop()
-step = state.get("checkout_step", 1)
+step, billing, delivery = draft.step, draft.billing, draft.delivery
+option = OPTIONS.get(draft.delivery_option)
+if step == STEPS and option is None:  # the price list changed meanwhile
+    step = STEPS - 1
 progress(step)
-billing = state.get("checkout_billing", AddressInput())
-delivery = state.get("checkout_delivery", AddressInput())
-option = OPTIONS.get(state.get("checkout_option", ""))
 
 
-def next_step(check) -> None:
-    """Validate this step; on success move on."""
+def next_step(check: Callable[[], dict]) -> None:
+    """Validate this step; on success keep what it gave (`check`'s answer) and move on."""
     back, _, forward = st.columns([1, 4, 1])
     if step > 1:
         back.button("Back", icon=":material/arrow_back:", on_click=step_to, args=(step - 1,))
     if forward.button("Next", type="primary", icon=":material/arrow_forward:", width="stretch"):
         try:
-            check()
+            given = check()
         except InvalidInput as error:
             show_error(error)
             return
-        step_to(step + 1)
+        step_to(step + 1, **given)
         st.rerun()
 
 
-def keep(key: str, value) -> None:
-    state[key] = value
-
-
 if step == 1:
-    st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
+    lines_table(rows)
     totals_table(totals(rows))
-    next_step(lambda: None)
+    next_step(dict)
 elif step == 2:
     st.info(CREDITS_NOTE.format(what="billing", address=address_text(billing_on_file)))
     typed = address_form("billing", billing)
-    next_step(lambda: keep("checkout_billing", check_address(typed, "Billing")))
+    next_step(lambda: {"billing": check_address(typed, "Billing")})
 elif step == 3:
     st.info(
         CREDITS_NOTE.format(what="certificate delivery", address=address_text(delivery_on_file))
     )
     typed = address_form("delivery", delivery)
-    next_step(lambda: keep("checkout_delivery", check_address(typed, "Delivery")))
+    next_step(lambda: {"delivery": check_address(typed, "Delivery")})
 elif step == 4:
     keys = list(OPTIONS)
     chosen = st.radio(
@@ -117,7 +121,7 @@ elif step == 4:
         format_func=lambda key: option_label(OPTIONS[key]),
     )
     st.caption(INTERNATIONAL_NOTE)
-    next_step(lambda: keep("checkout_option", check_delivery_option(chosen, delivery).key))
+    next_step(lambda: {"delivery_option": check_delivery_option(chosen, delivery).key})
 else:
     method = st.radio(
         "Payment method",
@@ -125,10 +129,8 @@ else:
         format_func=payment_label,
         horizontal=True,
     )
-    reference = st.text_input(
-        "Your reference", max_chars=100, help="Shown as Transaction Reference in Orders."
-    )
-    st.dataframe(lines_frame(rows), hide_index=True, width="stretch")
+    reference = text_field("Your reference", 100, help="Shown as Transaction Reference in Orders.")
+    lines_table(rows)
     money = totals(rows, option)
     totals_table(money)
     credits = method == PaymentMethod.CREDITS
@@ -153,6 +155,7 @@ else:
                     token=state["checkout_token"],
                     checkout=Checkout(billing, delivery, option.key, method, reference),
                 )
+                end_draft(session, actor=actor)
         except AlreadyOrdered as error:
             offer_removal(error)
             st.rerun()

@@ -1,10 +1,8 @@
-import streamlit as st
-
 from ui.layout import page_title
-from ui.navigation import ORDERS
 from ui.order_table import orders_table, view_ticked_order
-from ui.order_view import order_view
+from ui.order_view import follow_an_older_order_address
 
+follow_an_older_order_address()
 page_title(
     "Orders",
     "Every order made for your centre through this portal, newest first: filter by "
@@ -12,7 +10,4 @@ page_title(
     "**View** (or tick an order and *View ticked order*) shows its summary, items, "
     "delivery and billing addresses, delivery option and status history.",
 )
-if "order" in st.query_params:
-    order_view(st.query_params["order"])
-else:
-    view_ticked_order(orders_table(ORDERS))
+view_ticked_order(orders_table())

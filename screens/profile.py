@@ -6,6 +6,7 @@ from core.models import Role
 from core.users import centres_for, set_active_centre, update_personal_details
 from core.users import find_user_by_id as find_user
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import page_title
 from ui.services import current_actor, db
 from ui.user_requests import additional_users
@@ -59,10 +60,10 @@ with details, st.form("profile_details_form"):
             index=list(centres).index(actor.centre_id) if actor.centre_id in centres else 0,
             disabled=not centres,
         )
-    first_name = st.text_input("First name", value=user.first_name, max_chars=100)
-    surname = st.text_input("Surname", value=user.surname, max_chars=100)
-    telephone = st.text_input("Telephone", value=user.telephone, max_chars=40)
-    mobile = st.text_input("Mobile", value=user.mobile, max_chars=40)
+    first_name = text_field("First name", 100, value=user.first_name)
+    surname = text_field("Surname", 100, value=user.surname)
+    telephone = text_field("Telephone", 40, value=user.telephone)
+    mobile = text_field("Mobile", 40, value=user.mobile)
     if st.form_submit_button("Save", type="primary", key="profile_save_details"):
         try:
             with db() as session:

@@ -5,6 +5,7 @@ from core.revocation import find_for_revocation, revoke_certificate
 from core.text import uk_date
 from ui.certificates import card_table
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import as_text, page_title
 from ui.services import current_actor, db
 
@@ -17,7 +18,7 @@ page_title(
 )
 
 with st.form("revoke_find_form"):
-    number = st.text_input("Certificate number", placeholder="016559933-01-1800", max_chars=40)
+    number = text_field("Certificate number", 40, placeholder="016559933-01-1800")
     if st.form_submit_button("Find", icon=":material/search:"):
         st.session_state["revoke_number"] = number.strip()
 
@@ -44,7 +45,7 @@ if number:
         st.error(as_text(card.revoked_text), icon=":material/block:")
         st.stop()
     with st.form("revoke_form"):
-        reason = st.text_area("Reason for revoking", max_chars=300)
+        reason = text_field("Reason for revoking", 300, area=True)
         confirmed = st.checkbox("I understand that this certificate will no longer be valid.")
         revoke = st.form_submit_button(
             "Revoke certificate", type="primary", icon=":material/block:"

@@ -1,7 +1,13 @@
 import pandas as pd
 import streamlit as st
 
-from core.audit_log import AuditFilters, AuditRow, audit_actions, list_audit_events
+from core.audit_log import (
+    AuditFilters,
+    AuditRow,
+    action_label,
+    audit_actions,
+    list_audit_events,
+)
 from core.text import uk_datetime
 from ui.filters import Filter, filter_bar
 from ui.layout import page_title
@@ -17,7 +23,7 @@ def audit_frame(rows: list[AuditRow]) -> pd.DataFrame:
             "Centre": [row.centre for row in rows],
             "Action": [row.action for row in rows],
             "Target": [row.target for row in rows],
-            "Before and after": [row.detail for row in rows],
+            "What changed": [row.detail for row in rows],
         }
     )
 
@@ -30,19 +36,20 @@ page_title(
     "from that day on, or up to it).",
 )
 with db() as session:
-    actions = audit_actions(session, actor=current_actor())
-filters = AuditFilters(
-    *filter_bar(
-        "audit",
-        [
-            Filter("User", "audit_user", "text", help="The start of an email or surname"),
-            Filter("Centre", "audit_centre", "text", help="The start of a number or name"),
-            Filter("Action", "audit_action", options=actions),
-            Filter("From", "audit_from", "day"),
-            Filter("To", "audit_to", "day"),
-        ],
-    )
+    actions = {
+        action_label(action): action for action in audit_actions(session, actor=current_actor())
+    }
+user, centre, action, date_from, date_to = filter_bar(
+    "audit",
+    [
+        Filter("User", "audit_user", "text", help="The start of an email or surname"),
+        Filter("Centre", "audit_centre", "text", help="The start of a number or name"),
+        Filter("Action", "audit_action", options=list(actions)),
+        Filter("From", "audit_from", "day"),
+        Filter("To", "audit_to", "day"),
+    ],
 )
+filters = AuditFilters(user, centre, actions.get(action), date_from, date_to)
 page, per_page = page_request("audit")
 with db() as session:
     result = list_audit_events(
@@ -54,7 +61,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     height="content",
-    column_config={"Before and after": st.column_config.TextColumn(width="large")},
+    column_config={"What changed": st.column_config.TextColumn(width="large")},
 )
 if result.pages > 1:
     pager("audit", result, position="bottom")

@@ -1,11 +1,7 @@
-import streamlit as st
-
-from core.checkout import PAID_AFTER_CANCELLATION
 from ui.layout import page_title
-from ui.navigation import STAFF_ORDERS
-from ui.order_admin import invoice_download, late_payment_actions, status_form
+from ui.order_admin import invoice_download
 from ui.order_table import orders_table, view_ticked_order
-from ui.order_view import order_view
+from ui.order_view import follow_an_older_order_address
 from ui.staff_actions import show_done
 
 page_title(
@@ -23,12 +19,7 @@ page_title(
     "**Invoicing CSV** saves a month's Centre Credits orders (not cancelled) with their "
     "centre, totals and billing address.",
 )
+follow_an_older_order_address()
 show_done()
-if "order" in st.query_params:
-    order = order_view(st.query_params["order"])
-    if order is not None and order.attention == PAID_AFTER_CANCELLATION:
-        late_payment_actions(order.id)
-    status_form(st.query_params["order"])
-else:
-    view_ticked_order(orders_table(STAFF_ORDERS, staff=True))
-    invoice_download()
+view_ticked_order(orders_table(staff=True))
+invoice_download()

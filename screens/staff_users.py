@@ -52,7 +52,7 @@ def users_tab(centres: dict[int, str]) -> None:
     if ticked:
         user_actions(ticked[0], by_label.get(centre))
     with st.expander("Add a user to a centre", icon=":material/person_add:"):
-        add_user_form(centres)
+        add_user_form(centres, chosen=by_label.get(centre))
 
 
 def requests_tab() -> None:

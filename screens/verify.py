@@ -3,6 +3,7 @@ import streamlit as st
 from core.errors import PortalError
 from core.verify import verify_by_code, verify_by_number, verify_upload
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import page_title
 from ui.services import db
 from ui.verification import client_key, show_verified
@@ -44,8 +45,8 @@ if code:
 
 by_number, by_upload = st.tabs(["Certificate number", "Upload a PDF"])
 with by_number, st.form("verify_number_form"):
-    number = st.text_input("Certificate number", placeholder="016559933-01-1800", max_chars=40)
-    surname = st.text_input("Holder's surname", max_chars=100)
+    number = text_field("Certificate number", 40, placeholder="016559933-01-1800")
+    surname = text_field("Holder's surname", 100)
     asked = st.form_submit_button("Verify", type="primary", icon=":material/verified:")
 if asked:
     with by_number:
@@ -57,8 +58,12 @@ if asked:
         )
 
 with by_upload:
+    # Any file is taken (a type filter refused others with only a red icon) and judged
+    # in core, which says in words what it is not; at most 2 MB, as core.verify says.
     upload = st.file_uploader(
-        "Certificate PDF", type="pdf", help="The PDF file of a certificate we issued."
+        "Certificate PDF",
+        help="The PDF file of a certificate we issued (at most 2 MB).",
+        max_upload_size=2,
     )
     if upload is not None:
         result = _once(

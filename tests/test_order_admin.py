@@ -222,3 +222,20 @@ def test_a_disabled_user_is_not_emailed_about_their_order(session, staff, coordi
     before = len(_emails(session))
     _cancel(session, staff, order.id, "No")
     assert len(_emails(session)) == before
+
+
+def test_a_dispatched_order_can_go_back_to_processing_audited_and_without_its_tracking(
+    session, staff, coordinator, fanshaws
+):
+    order = placed_order(session, coordinator, fanshaws)
+    _dispatch(session, staff, order.id)
+    set_order_status(session, actor=staff, order_id=order.id, status=OrderStatus.PROCESSING)
+    details = get_order(session, actor=coordinator, order_id=order.id)
+    assert (details.status, details.tracking_reference) == ("Processing", "")
+    assert details.history[-1].note == "Back to Processing: not dispatched after all."
+    event = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "order_status_changed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert (event.detail["before"], event.user_id) == ({"status": "Dispatched"}, staff.user_id)

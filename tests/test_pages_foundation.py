@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from core.db import session_scope
 from core.models import Centre, OutboxEmail, Role, User
 from tests.apptest import by_label, shown, signed_in_app, signed_out_app, texts
 from tests.factories import PASSWORD, make_centre, make_user
+from ui.auth import DATABASE_UNREACHABLE
 from ui.errors import UNEXPECTED
 from ui.navigation import (
     PUBLIC,
@@ -60,6 +62,21 @@ def test_sign_in_form_signs_the_coordinator_in_and_shows_home(coordinator):
     assert app.session_state["authentication_status"] is True
     app.run()
     assert "Centre user home" in texts(app)
+
+
+def test_signing_in_while_the_database_is_write_locked_says_it_cannot_be_reached(
+    coordinator, db_url
+):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a whole-database write lock is SQLite's")
+    locker = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        app = _sign_in(signed_out_app(), coordinator.email, PASSWORD)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert [error.value for error in app.error] == [DATABASE_UNREACHABLE]
 
 
 def test_the_sign_in_page_leads_someone_without_an_account_to_verify(db_url):
@@ -134,6 +151,12 @@ def test_staff_home_cards_speak_of_every_centre_not_your_candidates(staff):
     assert "Every centre's orders" in shown
     assert "Send emails to your candidates" not in shown
     assert "payment orders that you have made" not in shown
+
+
+def test_staff_homes_orders_card_offers_every_centres_orders_not_yours(staff):
+    labels = [link.proto.label for link in signed_in_app(staff).get("page_link")]
+    assert "VIEW EVERY CENTRE'S ORDERS" in labels
+    assert "VIEW YOUR ORDERS" not in labels
 
 
 def test_no_page_file_is_left_out_of_navigation():
@@ -283,6 +306,22 @@ def test_streamlit_config_turns_off_what_holds_every_session_back():
     config = tomllib.loads((Path(__file__).parent.parent / ".streamlit/config.toml").read_text())
     assert config["server"]["fileWatcherType"] == "none"
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_uploads_are_capped_at_what_a_large_claims_file_needs():
+    """100,000 claims rows are 18.6 MB; Streamlit holds each upload whole in memory."""
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit/config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 20
+
+
+def test_no_text_field_drops_a_paste_longer_than_its_limit():
+    """Streamlit's max_chars ignores a longer paste without a word (the field stays
+    empty): limited fields go through ui.inputs.text_field, which keeps the text."""
+    root = Path(__file__).parent.parent
+    sources = [*root.glob("screens/*.py"), *root.glob("ui/*.py")]
+    assert [path.name for path in sources if "max_chars=" in path.read_text()] == []
 
 
 def _ask_for_reset_link(email: str):

@@ -4,9 +4,11 @@ the basket, the five checkout steps, Orders and one order's page."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from core.basket import add_to_basket
 from core.checkout import place_order
+from core.checkout_drafts import save_draft
 from core.db import session_scope
 from core.models import Basket, BasketLine, Certificate, User
 from core.payments.base import PaymentMethod
@@ -193,13 +195,63 @@ def test_checkout_says_which_item_a_colleague_ordered_and_offers_to_remove_it(sh
         )
         place_order(session, actor=colleague, checkout=checkout(), token="t")
         number = session.get(Certificate, shop["certificate"]).number
-    app.session_state["checkout_step"] = 5
-    app.session_state["checkout_billing"] = TYPED_BILLING
-    app.session_state["checkout_delivery"] = TYPED_DELIVERY
-    app.session_state["checkout_option"] = "second_class"
+        save_draft(  # the user had reached Confirm meanwhile
+            session,
+            actor=actor_for(session, user=session.get(User, shop["user"].id)),
+            step=5,
+            billing=TYPED_BILLING,
+            delivery=TYPED_DELIVERY,
+            delivery_option="second_class",
+        )
     app.switch_page("screens/checkout.py").run()
     by_label(app.button, "Place order").click().run()
     assert f"Already ordered: Document Reprint, {number}" in texts(app)
     assert "1 items | £25.88" in _header(app)  # nothing removed silently
     by_label(app.button, "Remove it from my basket").click().run()
     assert "0 items | £0.00" in _header(app)
+
+
+@pytest.mark.parametrize("raw", ["999999999999999999999999999999", "١", "1_0"])
+def test_an_order_address_with_a_number_that_is_not_an_id_says_there_is_no_such_order(shop, raw):
+    app = signed_in_app(shop["user"])
+    app.query_params["order"] = raw
+    app.switch_page("screens/orders.py").run()
+    assert "There is no order with that ID." in texts(app)
+    assert "went wrong" not in texts(app)
+
+
+def _to_checkout(app):
+    by_label(app.button, "Checkout").click().run()
+    return app.switch_page("screens/checkout.py").run()
+
+
+def test_a_reload_during_checkout_keeps_the_step_and_the_addresses(shop):
+    app = _order_form(shop)
+    by_label(app.button, "Add to Cart").click().run()
+    app.switch_page("screens/basket.py").run()
+    _to_checkout(app)
+    _next(app)
+    _address(app, "LS1 4AP")
+    _next(app)
+    assert "certificate delivery address on file" in texts(app)
+
+    reloaded = signed_in_app(shop["user"], "screens/checkout.py")  # a new browser session
+    assert "certificate delivery address on file" in texts(reloaded)
+    by_label(reloaded.button, "Back").click().run()
+    assert by_label(reloaded.text_input, "Address line 1").value == "1 Card Street"
+    assert by_label(reloaded.text_input, "Postcode").value == "LS1 4AP"
+
+
+def test_a_basket_quantity_above_one_says_why_as_soon_as_it_is_typed(shop, db_url):
+    app = _order_form(shop)
+    by_label(app.button, "Add to Cart").click().run()
+    app.switch_page("screens/basket.py").run()
+    with session_scope(db_url) as session:
+        line_id = session.scalar(select(func.max(BasketLine.id)))
+    app.session_state[f"basket_editor_{line_id}"] = {
+        "edited_rows": {0: {"Quantity": 3}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert "One copy only. Only one duplicate certificate" in texts(app)

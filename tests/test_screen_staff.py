@@ -81,6 +81,18 @@ def _disable_the_ticked_coordinator(people):
     return app
 
 
+def test_add_user_chooses_the_centre_the_users_are_filtered_by(db_url, people):
+    with session_scope(db_url) as session:
+        northgate = centre_with_addresses(session, "Northgate")
+        make_user(session, centres=(northgate,))
+    app = signed_in_app(people["staff"], "screens/staff_users.py")
+    centre_filter = app.selectbox(key="users_centre")
+    label = next(option for option in centre_filter.options if "Northgate" in option)
+    centre_filter.set_value(label).run()
+    add_form_centre = [box for box in app.selectbox if box.label == "Centre" and box.key is None]
+    assert [box.value for box in add_form_centre] == [northgate.id]
+
+
 def test_an_empty_outbox_says_so_and_so_does_a_filter_matching_nothing(people):
     app = signed_in_app(people["staff"], "screens/staff_outbox.py")
     assert [info.value[:13] for info in app.info] == ["No emails yet"]
@@ -128,9 +140,9 @@ def test_a_dispatched_order_shows_its_tracking_reference_to_the_centre(db_url, p
     with session_scope(db_url) as session:
         coordinator = actor_for(session, user=session.get(User, people["coordinator"].id))
         order_id = placed_order(session, coordinator, people["fanshaws"]).id
-    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app = signed_in_app(people["staff"])
     app.query_params["order"] = str(order_id)
-    app.run()
+    app.switch_page("screens/order.py").run()
     app.radio[0].set_value("Dispatched")
     by_label(app.text_input, "Tracking reference").set_value("RM 1234 5678 GB")
     by_label(app.button, "Save status").click().run()
@@ -188,10 +200,11 @@ def test_the_audit_log_lists_staff_actions_with_before_and_after(db_url, people)
     by_label(app.text_input, "Name or email").set_value("coordinator@").run()
     by_label(_tick_first(app, "users").button, "Unlock").click().run()
     audit = signed_in_app(people["staff"], "screens/staff_audit.py")
-    audit.selectbox(key="audit_action").set_value("user_unlocked").run()
+    audit.selectbox(key="audit_action").set_value("User unlocked").run()
     row = audit.dataframe[0].value.iloc[0]
-    assert (row["User"], row["Action"]) == ("staff@imi.example", "user_unlocked")
-    assert '"before"' in row["Before and after"]
+    assert (row["User"], row["Action"]) == ("John Staff <staff@imi.example>", "User unlocked")
+    assert row["Target"].startswith("User ") and "<coordinator@fanshaws.example>" in row["Target"]
+    assert "→" in row["What changed"] and "{" not in row["What changed"]
 
 
 def _paid_after_cancellation(db_url, people) -> int:
@@ -237,3 +250,18 @@ def test_staff_record_a_refund_of_a_payment_after_cancellation(db_url, people):
     assert f"Order {order_id}: the payment is recorded as refunded." in texts(app)
     with session_scope(db_url) as session:
         assert session.get(Order, order_id).status == "Cancelled"
+
+
+def test_a_refused_email_keeps_what_the_coordinator_typed_in_additional_users(db_url, people):
+    app = signed_in_app(people["coordinator"], "screens/profile.py")
+    typed = {"first_name": "Carly", "surname": "Hughes", "email": "carly at fanshaws"}
+    for field, value in typed.items():
+        app.text_input(key=f"request_{field}").set_value(value)
+    by_label(app.button, "Ask for this user").click().run()
+    assert "Sent." not in texts(app)
+    assert app.error, "the refusal is said"
+    assert {field: app.text_input(key=f"request_{field}").value for field in typed} == typed
+    app.text_input(key="request_email").set_value("carly@fanshaws.example")
+    by_label(app.button, "Ask for this user").click().run()
+    assert "Sent." in texts(app)
+    assert [app.text_input(key=f"request_{field}").value for field in typed] == ["", "", ""]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import session_scope
-from core.models import AuditEvent, PrintBatch, Role
+from core.models import AuditEvent, Centre, PrintBatch, Role
 from tests.apptest import by_label, signed_in_app, texts
 from tests.factories import make_batch, make_centre, make_user
 
@@ -82,3 +82,15 @@ def test_import_claims_offers_the_template_and_lists_no_imports_yet(people):
     app = signed_in_app(people["staff"], IMPORT)
     assert "No claims have been imported yet." in texts(app)
     assert "certificate_number" in texts(app)
+
+
+def test_a_pending_batch_shows_an_empty_finished_cell_not_none(people, db_url):
+    with session_scope(db_url) as session:
+        centre = session.scalar(
+            select(PrintBatch.centre_id).where(PrintBatch.id == people["failed"])
+        )
+        make_batch(session, session.get(Centre, centre), status="PENDING", finished_at=None)
+    table = signed_in_app(people["staff"], ALL_BATCHES).dataframe[0].value
+    finished = dict(zip(table["Status"], table["Finished"], strict=True))
+    assert finished["PENDING"] == ""
+    assert finished["COMPLETE"] == "17/08/2017"

@@ -165,10 +165,15 @@ def test_an_upload_that_no_longer_matches_the_register_is_said_to(db_url, export
     assert result.signature_intact and not result.content_matches
 
 
-def test_an_unsigned_or_broken_upload_is_not_signed(db_url):
-    for data in (b"%PDF-1.7 not really", b"", "Siân".encode()):
-        result = _uploaded(db_url, data)
-        assert (result.signed, result.trustworthy, result.certificate) == (False, False, None)
+def test_an_upload_signed_by_another_certificate_with_our_name_is_not_signed_by_us(
+    db_url, tmp_path
+):
+    """make_signing_cert gives every certificate the awarding body's name: a stranger's
+    signature is not ours, whatever it is called (not "changed after signing")."""
+    stranger = load_sealer(make_signing_cert(tmp_path / "stranger.pem"))
+    forged = CertificateRenderer("x", stranger).render([certificate_content()])[0]
+    result = _uploaded(db_url, forged)
+    assert (result.signed, result.signature_intact) == (False, False)
 
 
 def test_the_candidates_pdf_is_signed_too(db_url, exported):

@@ -27,6 +27,7 @@ from core.sessions import issue_sign_in_ticket, session_cookie
 from core.verify import _limiter, check_rate
 from tests.factories import make_actor, make_batch, make_centre, make_certificate
 from tests.queue import run_queued_tasks
+from ui.navigation import DOWNLOADS
 from web.downloads import candidate_link, card_link, export_link, search_csv_link
 from web.routes import all_middleware, all_routes
 from web.security import ClientAddressMiddleware
@@ -170,13 +171,23 @@ def test_downloads_answer_404_to_a_signed_out_request(db_url, centres):
     assert client.get("/download/batches.csv").status_code == 404
 
 
-def test_an_expired_export_no_longer_downloads(db_url, centres):
+def test_an_expired_export_no_longer_downloads_and_says_it_expired(db_url, centres):
     fanshaws = centres["Fanshaws"]
     with session_scope(db_url) as session:
         finished_at = session.get(Job, fanshaws["export"]).finished_at
     expire_exports(now=finished_at + dt.timedelta(hours=24, seconds=1))
     answer = _client(cookies=_signed_in(fanshaws["actor"])).get(export_link(fanshaws["export"]))
-    assert answer.status_code == 404
+    assert answer.status_code == 410 and "This export has expired" in answer.text
+    assert f'href="{DOWNLOADS.path}"' in answer.text
+
+
+def test_another_centres_expired_export_answers_like_a_missing_one(db_url, centres):
+    kingsway = centres["Kingsway"]
+    with session_scope(db_url) as session:
+        finished_at = session.get(Job, kingsway["export"]).finished_at
+    expire_exports(now=finished_at + dt.timedelta(hours=24, seconds=1))
+    client = _client(cookies=_signed_in(centres["Fanshaws"]["actor"]))
+    assert client.get(export_link(kingsway["export"])).status_code == 404
 
 
 def test_the_document_card_pdf_is_the_centres_own_only(db_url, centres):

@@ -29,11 +29,13 @@ from core.models import User
 from core.sessions import issue_sign_in_ticket
 from core.users import actor_for
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import page_title
-from ui.navigation import FORGOT_PASSWORD, VERIFY
+from ui.navigation import FORGOT_PASSWORD, SIGN_IN, VERIFY
 from ui.services import SESSION_ENDED, checked_now, db
 from web.auth import LOGOUT_PATH, SESSION_PATH
-from web.scripts import SIGN_IN, SIGN_OUT, script_tag
+from web.scripts import SIGN_IN as POST_TICKET
+from web.scripts import SIGN_OUT, script_tag
 
 log = logging.getLogger(__name__)
 _PENDING_TICKET = "auth_pending_ticket"
@@ -110,15 +112,18 @@ def _post_pending_ticket() -> None:
     if ticket is None:
         return
     with st.container(key="sign_in_cookie"):
-        st.html(script_tag(SIGN_IN, url=SESSION_PATH, ticket=ticket), unsafe_allow_javascript=True)
+        st.html(
+            script_tag(POST_TICKET, url=SESSION_PATH, ticket=ticket), unsafe_allow_javascript=True
+        )
 
 
-def sign_in_form() -> None:
+def sign_in_form(*, then_home: bool = False) -> None:
     """Email and password; a wrong pair, an unknown address and a locked account all
-    get the same message."""
+    get the same message. Once signed in, the page asked for opens (the address is
+    kept), or Home when `then_home`."""
     with st.form("sign_in", enter_to_submit=True):
         st.subheader("Sign in")
-        email = st.text_input("Email address", autocomplete="username", max_chars=254)
+        email = text_field("Email address", 254, autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         pressed = st.form_submit_button("Sign in", type="primary")
     if not pressed:
@@ -134,8 +139,14 @@ def sign_in_form() -> None:
     except InvalidInput as error:
         show_error(error)
         return
+    except SQLAlchemyError:  # down, or write-locked past the busy timeout (SQLite)
+        log.warning("sign-in: the database did not answer", exc_info=True)
+        st.error(DATABASE_UNREACHABLE)
+        return
     _mark_signed_in(user.email, signed_in_at)
     st.session_state[_PENDING_TICKET] = tickets[0]
+    if then_home:  # the signed-in menu has no sign-in page: Streamlit opens its default
+        st.switch_page(SIGN_IN.path)
     st.rerun()
 
 
@@ -154,9 +165,10 @@ def sign_out(then: str = "/") -> None:
     )
 
 
-def sign_in_screen() -> None:
+def sign_in_screen(*, then_home: bool = False) -> None:
     """The sign-in page; also drawn in place of any page asked for while signed out, so
-    that a bookmarked or emailed address opens once the user has signed in."""
+    that a bookmarked or emailed address opens once the user has signed in (Home instead
+    when `then_home`, e.g. in place of Log out)."""
     page_title(
         "Digital Certificates",
         "Sign in with your email address and password. First time here, or forgotten "
@@ -171,7 +183,7 @@ def sign_in_screen() -> None:
     )
     left, _ = st.columns([2, 3])
     with left:
-        sign_in_form()
+        sign_in_form(then_home=then_home)
         st.page_link(
             FORGOT_PASSWORD.path,
             label="Forgotten password? First time here? Set your password",

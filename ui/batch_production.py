@@ -10,6 +10,7 @@ from core.errors import PortalError
 from core.models import BatchStatus
 from ui.batch_view import open_batch
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.pager import untick
 from ui.services import current_actor, db
 
@@ -61,8 +62,6 @@ def _status_form(batch: BatchRow) -> None:
             horizontal=True,
             key=f"batches_move_{batch.id}",
         )
-        reason = st.text_input(
-            "Reason (for Failed)", max_chars=300, key=f"batches_reason_{batch.id}"
-        )
+        reason = text_field("Reason (for Failed)", 300, key=f"batches_reason_{batch.id}")
         if st.form_submit_button("Save status", type="primary", icon=":material/save:"):
             _move(batch.id, status, reason if status == BatchStatus.FAILED else "")

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.batches import BATCH_STATUSES, BATCH_TYPES, BatchFilters, BatchRow, list_batches
+from core.text import uk_date
 from ui.batch_view import open_batch
 from ui.filters import Filter, filter_bar
 from ui.pager import page_request, paged_table, pager
@@ -46,7 +47,7 @@ def batches_frame(rows: list[BatchRow], staff: bool) -> pd.DataFrame:
         "Records": [row.records for row in rows],
         "Type": [row.batch_type for row in rows],
         "Email Status": [row.email_status for row in rows],
-        "Finished": [row.finished_at for row in rows],
+        "Finished": [uk_date(row.finished_at) for row in rows],  # empty until then
         "User": [row.user for row in rows],
         "Reference": [row.reference for row in rows],
     }
@@ -81,7 +82,6 @@ def batch_table(actions: Callable[[list[int]], None]) -> BatchFilters:
             "Actions": st.column_config.TextColumn(help="Click View to open the batch"),
             "ID": st.column_config.NumberColumn(format="%d"),
             "Started": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
-            "Finished": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
         },
         open_column="Actions",
         on_open=open_batch,

@@ -14,6 +14,7 @@ from core.errors import InvalidInput
 from core.pdf import card_fields
 from core.problems import CATEGORIES, report_problem
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.ordering import open_order_form, show_order_dialog
 from ui.services import current_actor, db
 from web.downloads import card_link
@@ -110,9 +111,10 @@ def _card_dialog(certificate_id: int) -> None:
 def _problem_dialog(certificate_id: int) -> None:
     with st.form("report_problem_form"):
         category = st.selectbox("What is wrong?", CATEGORIES)
-        description = st.text_area(
+        description = text_field(
             "Describe the problem",
-            max_chars=2000,
+            2000,
+            area=True,
             placeholder="For example: the surname should be spelt Winberry.",
         )
         sent = st.form_submit_button("Send report", type="primary")

@@ -19,6 +19,7 @@ from core.exports import (
 from core.paging import Page
 from core.text import uk_datetime
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import as_text
 from ui.navigation import DOWNLOADS
 from ui.pager import page_request, pager
@@ -77,8 +78,8 @@ def _export_dialog(selection: ExportSelection, chosen: str) -> None:
         return
     _what_it_holds(plan, chosen)
     with st.form("export_form"):
-        file_name = st.text_input("File name", max_chars=100, placeholder="June results")
-        description = st.text_area("Description", max_chars=500)
+        file_name = text_field("File name", 100, placeholder="June results")
+        description = text_field("Description", 500, area=True)
         export = st.form_submit_button("Export", type="primary", icon=":material/picture_as_pdf:")
     if not export:
         return

@@ -22,5 +22,7 @@ def home_page(title: str, help_text: str) -> None:
                 st.subheader(f":material/{screen.icon}: {screen.title}", anchor=False)
                 st.write(screen.help_for(role))
                 st.page_link(
-                    screen.path, label=screen.card.upper(), icon=":material/arrow_forward:"
+                    screen.path,
+                    label=screen.card_for(role).upper(),
+                    icon=":material/arrow_forward:",
                 )

@@ -33,19 +33,17 @@ class Screen:
     help: str = ""  # what the screen is for, on its home card
     card: str = ""  # the home card's button; no card without one
     staff_help: str = ""  # the card's text on the staff home, where it differs
+    staff_card: str = ""  # the card's button on the staff home, where it differs
 
     def help_for(self, role: str) -> str:
         return self.staff_help if self.staff_help and role == Role.STAFF else self.help
 
+    def card_for(self, role: str) -> str:
+        return self.staff_card if self.staff_card and role == Role.STAFF else self.card
+
     @property
     def path(self) -> str:
         return f"screens/{self.file}.py"
-
-    @property
-    def address(self) -> str:
-        """The screen's address in the browser (Streamlit names it after the file when
-        no url_path is given), for links that carry a query such as ?order=ID."""
-        return self.url_path or self.file
 
     def page(self, default: bool = False) -> st.Page:
         return st.Page(
@@ -93,7 +91,9 @@ ORDERS = Screen(
     help="View any payment orders that you have made on the website.",
     card="View your orders",
     staff_help="Every centre's orders, with their payment, delivery and status history.",
+    staff_card="View every centre's orders",
 )
+ORDER = Screen("order", "Order", "receipt", hidden=True)  # one order: order?order=ID
 PROFILE = Screen(
     "profile",
     "Profile",
@@ -234,6 +234,7 @@ SIGNED_IN = [
     STAFF_HOME,
     PRINT_BATCHES,
     ORDERS,
+    ORDER,
     PROFILE,
     DOWNLOADS,
     SEARCH,
@@ -304,6 +305,12 @@ def is_public(page: st.Page) -> bool:
     """Whether a page may be drawn for someone who has not signed in."""
     public = _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC]
     return page.url_path in {screen.url_path for screen in public}
+
+
+def opens_home_after_sign_in(page: st.Page) -> bool:
+    """Whether signing in on a page drawn in place of `page` goes Home instead: Log out
+    (the address a user is left on after logging out) is nowhere anyone means to go."""
+    return page.url_path == LOGOUT.page().url_path
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:

@@ -15,23 +15,22 @@ from core.order_admin import (
     reinstate_late_payment,
     set_order_status,
 )
-from core.text import parse_id
+from ui.inputs import text_field
 from ui.services import on_demand
 from ui.staff_actions import run_action
 
 MONTHS_OFFERED = 24
 
 
-def status_form(raw_id: str) -> None:
+def status_form(order_id: int) -> None:
     """Processing, Dispatched (tracking reference) or Cancelled (reason); the step joins
     the history the centre reads."""
-    order_id = parse_id(raw_id, "order")
     with st.form("staff_orders_status_form", border=True):
         st.markdown("**Change the status**")
         status_col, tracking_col, reason_col = st.columns([1, 2, 2])
         status = status_col.radio("New status", STAFF_STATUSES)
-        tracking = tracking_col.text_input(
-            "Tracking reference", help="Needed for Dispatched", max_chars=100
+        tracking = text_field(
+            "Tracking reference", 100, where=tracking_col, help="Needed for Dispatched"
         )
         reason = reason_col.text_input(
             "Reason for cancelling", help="Needed for Cancelled; the centre reads it"
@@ -55,9 +54,7 @@ def late_payment_actions(order_id: int) -> None:
     Opayo's MySagePay, then record it here) or reinstate the order."""
     with st.form("staff_orders_late_payment_form", border=True):
         st.markdown("**Paid after cancellation:** refund the payment or reinstate the order")
-        note = st.text_input(
-            "Note for the order's history", max_chars=300, help="The centre reads it"
-        )
+        note = text_field("Note for the order's history", 300, help="The centre reads it")
         refund, reinstate, _ = st.columns([1, 1, 3])
         if refund.form_submit_button(
             "Refunded", icon=":material/currency_exchange:", help="Refund it in MySagePay first"

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.orders import PROVIDERS, STATUSES, OrderFilters, OrderRow, list_orders
 from ui.filters import Filter, filter_bar
-from ui.navigation import Screen
+from ui.order_view import open_order
 from ui.pager import page_request, paged_table, pager
 from ui.services import current_actor, db
 
@@ -25,10 +25,11 @@ STAFF_FILTERS = [
 ]
 
 
-def orders_frame(rows: list[OrderRow], *, screen: Screen, staff: bool) -> pd.DataFrame:
-    """The guide's columns; staff also see each order's centre and whether its delivery
-    charge is still to arrange (international)."""
+def orders_frame(rows: list[OrderRow], *, staff: bool) -> pd.DataFrame:
+    """The guide's columns, View first (as in Print Batches); staff also see each
+    order's centre and whether its delivery charge is still to arrange (international)."""
     columns = {
+        "Actions": ["View"] * len(rows),
         "ID": [row.id for row in rows],
         "Centre": [row.centre for row in rows],
         "Total Products": [row.total_products for row in rows],
@@ -37,7 +38,6 @@ def orders_frame(rows: list[OrderRow], *, screen: Screen, staff: bool) -> pd.Dat
         "Status": [row.status for row in rows],
         "Delivery charge": ["To arrange" if row.international else "" for row in rows],
         "Created": [row.created_at for row in rows],
-        "Actions": [f"{screen.address}?order={row.id}" for row in rows],
     }
     if not staff:
         del columns["Centre"], columns["Delivery charge"]
@@ -52,9 +52,9 @@ def _empty(filters: OrderFilters) -> None:
     )
 
 
-def orders_table(screen: Screen, *, staff: bool = False) -> int | None:
-    """The filtered, paged table whose View links open `screen`; returns the id of the
-    ticked order, if any."""
+def orders_table(*, staff: bool = False) -> int | None:
+    """The filtered, paged table whose View opens an order in this browser tab; returns
+    the id of the ticked order, if any."""
     filters = OrderFilters(*filter_bar("orders", STAFF_FILTERS if staff else FILTERS))
     page, per_page = page_request("orders")
     with db() as session:
@@ -68,19 +68,21 @@ def orders_table(screen: Screen, *, staff: bool = False) -> int | None:
     chosen = paged_table(
         "orders",
         result,
-        orders_frame(result.rows, screen=screen, staff=staff),
+        orders_frame(result.rows, staff=staff),
         version=hash(filters),
         multi=False,
         column_config={
             "ID": st.column_config.NumberColumn(format="%d"),
             "Created": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
-            "Actions": st.column_config.LinkColumn(display_text="View", help="Open the order"),
+            "Actions": st.column_config.TextColumn(help="Click View to open the order"),
         },
+        open_column="Actions",
+        on_open=open_order,
     )
     return chosen[0] if chosen else None
 
 
 def view_ticked_order(chosen: int | None) -> None:
     if st.button("View ticked order", disabled=chosen is None, icon=":material/visibility:"):
-        st.query_params["order"] = str(chosen)
+        open_order(chosen)
         st.rerun()

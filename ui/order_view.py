@@ -1,21 +1,27 @@
-"""One order: summary, lines, addresses, delivery option and status history. Reached
-by ?order=ID so that it can be bookmarked."""
+"""One order: summary, lines, addresses, delivery option and status history, on a page
+of its own reached by order?order=ID so that it can be bookmarked."""
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
 
-from core.checkout import INTERNATIONAL_NOTE, Totals
+from core.checkout import INTERNATIONAL_NOTE, NO_SUCH_ORDER, Totals
+from core.errors import InvalidInput, NotFound
 from core.orders import OrderDetails, get_order
-from core.text import uk_datetime
+from core.text import parse_id, uk_datetime
 from ui.layout import as_text
-from ui.ordering import address_text, lines_frame, totals_table
+from ui.navigation import ORDER, ORDERS, STAFF_ORDERS
+from ui.ordering import address_text, lines_table, totals_table
 from ui.services import current_actor, db
 
 
-def _back_to_orders() -> None:
-    st.query_params.pop("order", None)
+def open_order(order_id: int | str) -> NoReturn:
+    """Show an order in this browser tab, on a page of its own (order?order=ID), so that
+    Orders in the menu is another page and shows the list."""
+    st.switch_page(ORDER.path, query_params={"order": str(order_id)})
 
 
 def _summary(order: OrderDetails, *, staff: bool) -> None:
@@ -65,20 +71,29 @@ def _card_answers(order: OrderDetails) -> None:
     )
 
 
+def follow_an_older_order_address() -> None:
+    """Orders and All orders showed an order at their own address (?order=ID) before
+    orders had a page of their own: such a bookmark or email link opens it there."""
+    if "order" in st.query_params:
+        open_order(st.query_params["order"])
+
+
 def order_view(raw_id: str) -> OrderDetails | None:
-    """Draw the order; its details for the page's own actions (None if not found)."""
-    st.button("All orders", icon=":material/arrow_back:", on_click=_back_to_orders)
+    """Draw the order at ?order=`raw_id`; its details for the page's own actions, or
+    None (with a message) when there is no such order this user may see."""
+    actor = current_actor()
+    if st.button("All orders", icon=":material/arrow_back:"):
+        st.switch_page((STAFF_ORDERS if actor.is_staff else ORDERS).path)
     try:
         with db() as session:
-            actor = current_actor()
-            order = get_order(session, actor=actor, order_id=int(raw_id))
-    except ValueError:
-        st.error("There is no order with that ID.")
+            order = get_order(session, actor=actor, order_id=parse_id(raw_id, "order"))
+    except (NotFound, InvalidInput):
+        st.error(NO_SUCH_ORDER)
         return None
     _summary(order, staff=actor.is_staff)
     if order.attention:
         st.warning(f"**For staff:** {as_text(order.attention)}", icon=":material/flag:")
-    st.dataframe(lines_frame(order.lines), hide_index=True, width="stretch")
+    lines_table(order.lines)
     totals_table(Totals(order.subtotal_pence, order.delivery_pence, order.vat_pence))
     billing, delivery = st.columns(2)
     billing.markdown(f"**Billing address**  \n{address_text(order.billing)}")

@@ -17,6 +17,7 @@ from core.checkout import (
     Totals,
     settle_card_answer,
 )
+from core.checkout_drafts import save_draft
 from core.countries import countries
 from core.errors import InvalidInput, NotFound
 from core.links import same_origin_path
@@ -27,6 +28,7 @@ from core.payments.base import PaymentMethod
 from core.prices import PricedLine, PriceItem
 from core.text import money
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.layout import as_text
 from ui.navigation import BASKET, CHECKOUT, ORDERS
 from ui.services import current_actor, db
@@ -70,7 +72,7 @@ def order_dialog(certificate_id: int, product: str) -> None:
     st.caption(ONE_EACH)
     copies = st.number_input("Number of copies", min_value=1, max_value=1, value=1)
     reason = st.selectbox("Reason", REASONS, key="order_reason")
-    other = st.text_input("Other reason", max_chars=150) if reason == "Other" else ""
+    other = text_field("Other reason", 150) if reason == "Other" else ""
     if st.button("Add to Cart", type="primary", icon=":material/add_shopping_cart:"):
         try:
             with db() as session:
@@ -108,6 +110,26 @@ def lines_frame(rows: list[PricedLine]) -> pd.DataFrame:
         "Gross": [money(row.gross_pence) for row in rows],
     }
     return pd.DataFrame({**_product_columns(rows), **money_columns})
+
+
+# Widths that keep Sub Total, VAT and Gross on screen at 1,400 px however long a title
+# or reason is (a longer one is cut with an ellipsis; the whole text is in its tooltip).
+LINE_COLUMNS = {
+    "Product": st.column_config.TextColumn(width=140),
+    "Qualification Title": st.column_config.TextColumn(width=285),
+    "Reference": st.column_config.TextColumn(width=140),
+    "Reason": st.column_config.TextColumn(width=170),
+    "Quantity": st.column_config.NumberColumn(width=80),
+    "Price": st.column_config.TextColumn(width=80),
+    "Sub Total": st.column_config.TextColumn(width=90),
+    "VAT": st.column_config.TextColumn(width=70),
+    "Gross": st.column_config.TextColumn(width=80),
+}
+
+
+def lines_table(rows: list[PricedLine]) -> None:
+    """Basket rows or an order's lines, read-only."""
+    st.dataframe(lines_frame(rows), hide_index=True, width="stretch", column_config=LINE_COLUMNS)
 
 
 def totals_table(money_totals: Totals) -> None:
@@ -281,8 +303,10 @@ def already_ordered_offer() -> None:
 
 
 def start_checkout() -> None:
-    """From the basket: a new checkout, at step 1, without the last one's outcome."""
-    st.session_state["checkout_step"] = 1
+    """From the basket: checkout from step 1 (addresses given before are kept), without
+    the last one's outcome."""
+    with db() as session:
+        save_draft(session, actor=current_actor(), step=1)
     st.session_state.pop(OUTCOME, None)
     st.switch_page(CHECKOUT.path)
 

@@ -15,6 +15,7 @@ from core.problems import (
     resolve_problem,
 )
 from core.text import uk_datetime
+from ui.inputs import text_field
 from ui.layout import as_text
 from ui.pager import page_request, paged_table, pager
 from ui.services import current_actor, db
@@ -82,7 +83,7 @@ def handle_report(report: ProblemRow, staff: dict[int, str]) -> None:
             "Report assigned.",
             ticked_in="problems",
         )
-    reply = st.text_area("Reply to the centre", max_chars=2000, key=f"problems_reply_{report_id}")
+    reply = text_field("Reply to the centre", 2000, area=True, key=f"problems_reply_{report_id}")
     buttons = st.container(horizontal=True)
     if buttons.button("Reply", type="primary", icon=":material/reply:"):
         run_action(

@@ -13,6 +13,7 @@ import streamlit as st
 from core.search import SearchCriteria
 from core.text import DATE_FORMS_HELP, parse_id
 from core.users import Actor
+from ui.inputs import text_field
 from ui.layout import is_phone
 from ui.pager import reset_to_first_page
 
@@ -117,7 +118,7 @@ def search_form(centres: dict[int, str] | None) -> None:
         fields = st.container(horizontal=True)  # one block, not five columns
         for name, (label, _) in TEXT_FIELDS.items():
             help_text = f"For example {DATE_FORMS_HELP}." if name == "date_of_birth" else None
-            fields.text_input(label, key=f"search_{name}", max_chars=100, help=help_text)
+            text_field(label, 100, where=fields, key=f"search_{name}", help=help_text)
         if centres is not None:
             options = {ALL_CENTRES: "All centres", **centres}
             st.selectbox("Centre", list(options), format_func=options.get, key="search_centre_id")

@@ -64,11 +64,18 @@ def user_actions(user: UserRow, centre_id: int | None = None) -> None:
         )
 
 
-def add_user_form(centres: dict[int, str]) -> None:
-    """A new user gets an email with a link to set a first password."""
+def add_user_form(centres: dict[int, str], chosen: int | None = None) -> None:
+    """A new user gets an email with a link to set a first password. The centre the
+    list is filtered by is chosen for them (else the first)."""
+    ids = list(centres)
     with st.form("users_add_form", clear_on_submit=True):
         centre_col, role_col = st.columns([2, 1])
-        centre_id = centre_col.selectbox("Centre", list(centres), format_func=centres.get)
+        centre_id = centre_col.selectbox(
+            "Centre",
+            ids,
+            index=ids.index(chosen) if chosen in centres else 0,
+            format_func=centres.get,
+        )
         role = role_col.selectbox("Role", ROLES[:2], format_func=ROLE_NAMES.get)
         first_col, surname_col, email_col = st.columns(3)
         new = NewUser(

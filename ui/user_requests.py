@@ -10,32 +10,48 @@ from core.accounts import list_user_requests, request_user
 from core.errors import InvalidInput
 from core.text import uk_datetime
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.pager import page_request, pager
 from ui.services import current_actor, db
 
+FIELDS = ("request_first_name", "request_surname", "request_email")
+OUTCOME = "request_outcome"
+
+
+def _send() -> None:
+    """on_click of Ask: on success the fields are emptied for the next user; a refusal
+    keeps what was typed, to be corrected (a form that clears on submit lost it all)."""
+    state = st.session_state
+    try:
+        with db() as session:
+            request_user(
+                session,
+                actor=current_actor(),
+                first_name=state.get("request_first_name", ""),
+                surname=state.get("request_surname", ""),
+                email=state.get("request_email", ""),
+            )
+    except InvalidInput as error:
+        state[OUTCOME] = error
+    else:
+        state.update(dict.fromkeys(FIELDS, ""))
+        state[OUTCOME] = None
+
 
 def _ask() -> None:
-    with st.form("profile_request_user_form", clear_on_submit=True):
+    with st.form("profile_request_user_form"):
         first_col, surname_col, email_col = st.columns(3)
-        first_name = first_col.text_input(
-            "New user's first name", max_chars=100, key="request_first_name"
-        )
-        surname = surname_col.text_input("New user's surname", max_chars=100, key="request_surname")
-        email = email_col.text_input("New user's email", max_chars=254, key="request_email")
-        if st.form_submit_button("Ask for this user", icon=":material/person_add:"):
-            try:
-                with db() as session:
-                    request_user(
-                        session,
-                        actor=current_actor(),
-                        first_name=first_name,
-                        surname=surname,
-                        email=email,
-                    )
-            except InvalidInput as error:
-                show_error(error)
-            else:
-                st.success("Sent. We will add the user, who then gets an email to set a password.")
+        text_field("New user's first name", 100, where=first_col, key="request_first_name")
+        text_field("New user's surname", 100, where=surname_col, key="request_surname")
+        text_field("New user's email", 254, where=email_col, key="request_email")
+        st.form_submit_button("Ask for this user", icon=":material/person_add:", on_click=_send)
+    if OUTCOME not in st.session_state:
+        return
+    outcome = st.session_state.pop(OUTCOME)
+    if outcome is None:
+        st.success("Sent. We will add the user, who then gets an email to set a password.")
+    else:
+        show_error(outcome)
 
 
 def _answers() -> None:

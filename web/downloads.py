@@ -9,11 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from html import escape
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import BaseRoute, Route
 
 from core.batches import BatchFilters, batches_csv_stream, filters_from_query, filters_to_query
@@ -22,7 +29,7 @@ from core.certificates import get_document_card
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import InvalidInput, PortalError
-from core.exports import find_download
+from core.exports import ExportUnavailable, find_download
 from core.files import export_file_size, presigned_export_url, read_export_range
 from core.pdf import document_card_pdf
 from core.search import (
@@ -83,6 +90,18 @@ def _actor(request: Request, session) -> Actor:
 
 def _not_found() -> Response:
     return PlainTextResponse("Not Found", 404, headers=PRIVATE)
+
+
+def _unavailable(message: str) -> Response:
+    """The user's own export with nothing to download (a page left open past its
+    expiry): a page saying why, with the way back."""
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Nothing to download</title></head><body>"
+        f"<p>{escape(message)}</p>"
+        '<p><a href="/document-downloads">Back to Document Downloads</a></p></body></html>'
+    )
+    return HTMLResponse(body, 410, headers=PRIVATE)
 
 
 # Export zips ----------------------------------------------------------------------------
@@ -199,6 +218,8 @@ def _answered(produce):
             return await run_in_threadpool(produce, request)
         except _Missing:
             return _not_found()
+        except ExportUnavailable as error:
+            return _unavailable(error.message)
         except InvalidInput as error:
             return PlainTextResponse(error.message, 400, headers=PRIVATE)
         except PortalError:  # NotFound, PermissionDenied: answered as missing

@@ -126,8 +126,9 @@ def sign_in(page: Page, url: str, email: str, password: str = DEMO_PASSWORD) -> 
 
 
 def fill_sign_in_form(page: Page, email: str, password: str) -> None:
-    """Type and submit as soon as the form is drawn, as a quick user would."""
-    page.get_by_label("Email address").wait_for()
+    """Type and submit as soon as the form is drawn, as a quick user would (a fresh
+    server's first page can take half a minute on a machine busy with workers)."""
+    page.get_by_label("Email address").wait_for(timeout=60_000)
     page.get_by_label("Email address").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -180,6 +181,20 @@ def tick_first_row(page: Page, table_index: int = 0) -> None:
     page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
     page.wait_for_timeout(300)
     wait_until_idle(page)
+
+
+def click_view_of_first_row(page: Page) -> None:
+    """The grid is a canvas: point at the first row's View cell, as a mouse does before
+    it clicks (the grid finds the cell under the pointer as it moves), then click."""
+    wait_until_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text("View")  # drawn
+    page.wait_for_timeout(700)
+    box = grid.bounding_box()
+    x, y = box["x"] + 33 + 25, box["y"] + 35 + 17  # the first column after the ticks
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
 
 
 def choose(page: Page, label: str, option: str) -> None:

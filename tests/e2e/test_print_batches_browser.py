@@ -16,6 +16,7 @@ from core.models import User
 from core.users import actor_for
 from tests.e2e.conftest import (
     choose,
+    click_view_of_first_row,
     open_and_close_document_card,
     screenshot,
     sign_in,
@@ -51,20 +52,6 @@ def _pick_first_of_the_month(page: Page, label: str) -> dt.date:
         for part in ("year", "month", "day")
     ]
     return dt.date(*map(int, parts))
-
-
-def _click_view_of_first_row(page: Page) -> None:
-    """The grid is a canvas: point at the first row's View cell, as a mouse does before
-    it clicks (the grid finds the cell under the pointer as it moves), then click."""
-    wait_until_idle(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text("View")  # drawn
-    page.wait_for_timeout(700)
-    box = grid.bounding_box()
-    x, y = box["x"] + 33 + 25, box["y"] + 35 + 17  # the first column after the ticks
-    page.mouse.move(x, y)
-    page.wait_for_timeout(300)
-    page.mouse.click(x, y)
 
 
 def test_reset_clears_the_filter_boxes_and_the_table(
@@ -110,7 +97,7 @@ def test_coordinator_works_through_print_batches(live_server: str, page: Page):
     wait_until_idle(page)
     screenshot(page, "11-print-batches-filtered")
 
-    _click_view_of_first_row(page)
+    click_view_of_first_row(page)
     expect(page.get_by_role("heading", name=re.compile(r"^Batch \d+$"))).to_be_visible()
     assert re.search(r"/print-batches\?batch=\d+$", page.url)
     assert len(page.context.pages) == 1  # the same tab, no new one

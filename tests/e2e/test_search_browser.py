@@ -77,3 +77,17 @@ def test_turning_pages_keeps_the_count_and_search_counts_again(
     ).to_be_visible()
     page.get_by_role("button", name="Search", exact=True).first.click()
     expect(page.get_by_text("Found total 12 records")).to_be_visible()
+
+
+def test_a_surname_pasted_longer_than_the_field_takes_is_kept_and_refused_in_words(
+    live_server: str, page: Page
+):
+    sign_in(page, live_server, "user@fanshaws.example")
+    page.get_by_role("link", name="Search").first.click()
+    pasted = "Featherstonehaugh-" * 17  # 306 characters
+    page.get_by_label("Surname").fill(pasted)
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_text("limited to 100 characters").first).to_be_visible()
+    expect(page.get_by_label("Surname")).to_have_value(pasted)
+    wait_until_idle(page)
+    screenshot(page, "23-search-surname-too-long")

@@ -139,3 +139,17 @@ def test_text_from_the_address_or_a_name_is_never_drawn_as_a_link_or_an_image(
     expect(page.get_by_text("[Evil](https").first).to_be_visible()
     _no_markup_from(page, requested)
     screenshot(page, "33-markup-in-a-name")
+
+
+def test_signing_in_again_after_logout_lands_on_home_not_the_log_out_page(
+    live_server: str, page: Page
+):
+    sign_in(page, live_server, "user@fanshaws.example")
+    page.get_by_role("link", name="Logout").click()
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Sign in").wait_for()
+    wait_until_idle(page)
+    fill_sign_in_form(page, "user@fanshaws.example", DEMO_PASSWORD)
+    expect(page.get_by_text(HOME).first).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    assert "/logout" not in page.url

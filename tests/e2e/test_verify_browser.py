@@ -126,3 +126,14 @@ def test_the_candidate_page_and_the_staff_revoke_screen(signed_pdf, live_server,
     expect(page.get_by_label("Reason for revoking")).to_be_visible()
     wait_until_idle(page)
     screenshot(page, "76-revoke")
+
+
+def test_a_file_that_is_not_a_pdf_uploaded_to_verify_says_so_in_words(
+    live_server: str, page: Page, tmp_path
+):
+    photo = tmp_path / "certificate.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 200)
+    page.goto(f"{live_server}/verify")
+    _upload(page, photo)
+    expect(page.get_by_text("That file is not a PDF.")).to_be_visible()
+    screenshot(page, "85-verify-not-a-pdf")
