@@ -11,4 +11,4 @@ page_title(
 st.write("Log out of the Digital Certificates portal, here and on every other device.")
 if st.button("Log out", type="primary", icon=":material/logout:"):
     sign_out()
-    st.info("Logging out…")
+    st.rerun()

@@ -178,7 +178,7 @@ def test_an_expired_export_no_longer_downloads_and_says_it_expired(db_url, centr
     expire_exports(now=finished_at + dt.timedelta(hours=24, seconds=1))
     answer = _client(cookies=_signed_in(fanshaws["actor"])).get(export_link(fanshaws["export"]))
     assert answer.status_code == 410 and "This export has expired" in answer.text
-    assert f'href="{DOWNLOADS.path}"' in answer.text
+    assert f'href="/{DOWNLOADS.url_path}"' in answer.text
 
 
 def test_another_centres_expired_export_answers_like_a_missing_one(db_url, centres):

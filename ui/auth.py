@@ -39,6 +39,7 @@ from web.scripts import SIGN_OUT, script_tag
 
 log = logging.getLogger(__name__)
 _PENDING_TICKET = "auth_pending_ticket"
+_PENDING_LOGOUT = "auth_pending_logout"
 DATABASE_UNREACHABLE = (
     "The portal cannot reach its database just now, so nobody can sign in. Please try "
     "again in a minute."
@@ -91,6 +92,7 @@ def sign_in_gate() -> bool:
             user = _user_from_session_state(session) or _user_from_cookie(session)
             if user is None:
                 st.session_state.pop("actor", None)
+                _post_pending_logout()
                 return False
             st.session_state["actor"] = actor_for(session, user=user)
             st.session_state["user_name"] = user.full_name
@@ -159,10 +161,15 @@ def sign_out(then: str = "/") -> None:
         with db() as session:
             auth.end_sessions(session, user_id=actor.user_id)
     _forget_sign_in()
-    st.html(
-        script_tag(SIGN_OUT, url=LOGOUT_PATH, next=same_origin_path_or(then)),
-        unsafe_allow_javascript=True,
-    )
+    st.session_state[_PENDING_LOGOUT] = same_origin_path_or(then)
+
+
+def _post_pending_logout() -> None:
+    """Once after logout, on the signed-out page: a script posts to /auth/logout, whose
+    response deletes the cookie, then opens the page it was given afresh."""
+    then = st.session_state.pop(_PENDING_LOGOUT, None)
+    if then is not None:
+        st.html(script_tag(SIGN_OUT, url=LOGOUT_PATH, next=then), unsafe_allow_javascript=True)
 
 
 def sign_in_screen(*, then_home: bool = False) -> None:

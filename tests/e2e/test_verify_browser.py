@@ -109,7 +109,7 @@ def test_on_a_phone_the_verify_and_candidate_pages_fit(signed_pdf, phone: Page):
     wait_until_idle(phone)
     screenshot(phone, "73-phone-verify")
     phone.goto(signed_pdf["link"])
-    expect(phone.get_by_role("button", name="Download your certificate (PDF)")).to_be_visible()
+    expect(phone.get_by_role("link", name="Download your certificate (PDF)")).to_be_visible()
     wait_until_idle(phone)
     screenshot(phone, "74-phone-my-certificate")
 
