@@ -31,10 +31,14 @@ from ui.tables import search_results_frame
 
 
 def _exports(criteria: SearchCriteria, total: int) -> None:
+    """Export CSV and Export PDFs. Their keys keep them the same buttons from one search to
+    the next (only their labels change): without them each search drew new ones, briefly
+    empty boxes while the browser built them."""
     too_many = total > CSV_ROW_LIMIT
     row = st.container(horizontal=True)
     row.download_button(
         f"Export CSV ({total:,} rows)",
+        key="search_csv",
         data=on_demand(lambda session, actor: search_csv(session, actor=actor, criteria=criteria)),
         mime="text/csv",
         file_name=csv_file_name(criteria, dt.datetime.now()),
@@ -43,7 +47,9 @@ def _exports(criteria: SearchCriteria, total: int) -> None:
         on_click="ignore",
         help=f"Narrow the search to {CSV_ROW_LIMIT:,} rows or fewer." if too_many else None,
     )
-    if row.button(f"Export PDFs ({total:,})", icon=":material/picture_as_pdf:"):
+    if row.button(
+        f"Export PDFs ({total:,})", key="search_export_pdfs", icon=":material/picture_as_pdf:"
+    ):
         open_export(ExportSelection(criteria=criteria), f"all {total:,} results of this search")
 
 
