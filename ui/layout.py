@@ -54,14 +54,16 @@ div.block-container {padding-top: 3.5rem;}
   [data-testid="stDataFrame"] {margin-top: 1.75rem;}
   /* Document Downloads: each export on a few lines, Download first, then its name and
      status, then the rest with their headings (hidden as a row of their own). */
-  .st-key-downloads_headings {display: none;}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-downloads_headings),
+  [data-testid="stLayoutWrapper"]:has(> .st-key-downloads_headings) + * {display: none;}
   [class*="st-key-downloads_row_"] [data-testid="stHorizontalBlock"] {
     flex-flow: row wrap; gap: 0.15rem 0.75rem; align-items: baseline;}
   [class*="st-key-downloads_row_"] [data-testid="stColumn"] {
     flex: 0 1 auto !important; width: auto !important; min-width: 0 !important;}
   [class*="st-key-downloads_row_"] [data-testid="stColumn"]:nth-child(7) {order: -2;}
   [class*="st-key-downloads_row_"] [data-testid="stColumn"]:nth-child(1) {
-    order: -1; flex: 1 1 50% !important; font-weight: 600;}
+    order: -1; flex: 1 1 50% !important;}
+  [class*="st-key-downloads_row_"] [data-testid="stColumn"]:nth-child(1) p {font-weight: 600;}
   [class*="st-key-downloads_row_"] [data-testid="stColumn"]:nth-child(6) {
     order: 0; flex-basis: 100% !important;}
   [class*="st-key-downloads_row_"] [data-testid="stColumn"]:nth-child(2) {
