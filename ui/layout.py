@@ -102,16 +102,29 @@ if (!window.dcNavListFix) {
 """
 
 _WIDTH = "layout_width"
-# Tells the server whether the screen is as narrow as a phone's: as the page is first
-# drawn, and whenever the width crosses the breakpoint (a window resized, a phone turned).
-# Only a difference from what the server last drew answers with a rerun.
+# Tells the server whether the screen is as narrow as a phone's: once the page's run has
+# finished (a rerun asked for during a run can replace it, and under load that run
+# was Home's instead of the page opened), and whenever the width crosses the breakpoint
+# (a window resized, a phone turned). Only a difference from what the server last drew
+# answers with a rerun.
 _WIDTH_JS = """
 export default function ({ data, setStateValue }) {
   const query = window.matchMedia(data.query);
-  if (query.matches !== data.phone) setStateValue("phone", query.matches);
-  const changed = () => setStateValue("phone", query.matches);
-  query.addEventListener("change", changed);
-  return () => query.removeEventListener("change", changed);
+  let waiting = null;
+  const report = () => {
+    clearTimeout(waiting);
+    if (!document.querySelector('[data-test-script-state="notRunning"]')) {
+      waiting = setTimeout(report, 100);
+    } else if (query.matches !== data.phone) {
+      setStateValue("phone", query.matches);
+    }
+  };
+  report();
+  query.addEventListener("change", report);
+  return () => {
+    clearTimeout(waiting);
+    query.removeEventListener("change", report);
+  };
 }
 """
 _width_watch = st.components.v2.component("dc_layout_width", js=_WIDTH_JS)

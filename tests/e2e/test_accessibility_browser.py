@@ -20,6 +20,8 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.browser
+LOAD = 30_000  # ms: a page drawn on a busy machine (2 cores shared by many)
+EXPORT = 90_000  # ms: an export from Pending to Finished
 WIDTHS = {"desktop": (1400, 1000), "phone": (390, 844)}
 
 SIGNED_OUT = ["/", "/forgot-password", "/reset-password?token=expired", "/verify"]
@@ -60,14 +62,14 @@ def page(request, browser: Browser) -> Iterator[Page]:
     width, height = WIDTHS[request.param]
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(LOAD)
     yield page
     context.close()
 
 
 def _drawn(page: Page) -> None:
     """The screen's title is up and its script (and the width's answer) has finished."""
-    expect(page.locator("h1").first).to_be_visible(timeout=30_000)
+    expect(page.locator("h1").first).to_be_visible(timeout=LOAD)
     wait_until_idle(page)
     page.wait_for_timeout(300)
     wait_until_idle(page)
@@ -103,19 +105,23 @@ def test_centre_user_screens_have_no_accessibility_violations(
     found += accessibility_violations(page, "a batch")
     tick_first_row(page)
     page.get_by_role("button", name="View Certificate Details").click()
-    expect(page.get_by_role("dialog").get_by_text("DC Certificate Number").first).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_text("DC Certificate Number").first).to_be_visible(
+        timeout=LOAD
+    )
     found += accessibility_violations(page, "document card")
 
     page.goto(f"{live_server}/search?surname=obri")
     _drawn(page)
-    expect(page.get_by_text(re.compile(r"Found total \d+ records")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Found total \d+ records")).first).to_be_visible(
+        timeout=LOAD
+    )
     found += accessibility_violations(page, "search results")
     page.get_by_role("button", name=re.compile(r"^Export PDFs")).click()
-    expect(page.get_by_role("dialog").get_by_label("File name")).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_label("File name")).to_be_visible(timeout=LOAD)
     found += accessibility_violations(page, "export dialog")
 
     page.goto(f"{live_server}/document-downloads")
-    expect(page.get_by_role("button", name="Download").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name="Download").first).to_be_visible(timeout=EXPORT)
     wait_until_idle(page)
     found += accessibility_violations(page, "a finished export")
     assert not found, "\n".join(found)
@@ -126,6 +132,6 @@ def test_staff_screens_have_no_accessibility_violations(live_server: str, page: 
     found = _check_screens(page, live_server, STAFF)
     if page.get_by_test_id("stExpandSidebarButton").is_visible():  # the phone's menu
         page.get_by_test_id("stExpandSidebarButton").click()
-        expect(page.get_by_role("link", name="Audit log")).to_be_visible()
+        expect(page.get_by_role("link", name="Audit log")).to_be_visible(timeout=LOAD)
         found += accessibility_violations(page, "the menu, open")
     assert not found, "\n".join(found)
