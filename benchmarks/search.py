@@ -2,8 +2,9 @@
 
 Times each kind of search at the query layer (a centre user's search, page 1 with its
 count), a CSV export of about 10,000 rows, the Search page's whole rerun (AppTest), and
-in a real browser the time from pressing Search to the results drawn, against a bare
-Streamlit page that runs one query.
+in a real browser the time from pressing Search to the results drawn (median:
+`search_press_to_results_ms`), against a bare Streamlit page that runs one query
+(`search_browser_vs_bare_ratio`, target at most 1.6).
 
     python benchmarks/search.py [--certificates N] [--runs N] [--browser-runs N]
                                 [--database-url URL]
@@ -42,6 +43,9 @@ from core.models import Certificate, Role  # noqa: E402
 from core.search import SearchCriteria, search_certificates, search_csv  # noqa: E402
 from core.users import Actor  # noqa: E402
 
+# The Search page with every widget the guide asks for (the form, the pager and page
+# size, ticks on the rows, the export buttons) against a text box, a button and a table.
+BROWSER_RATIO_TARGET = 1.6
 COORDINATOR = Actor(
     user_id=1, email="coordinator@fanshaws.example", role=Role.COORDINATOR.value, centre_id=1
 )
@@ -207,7 +211,7 @@ def main() -> None:
         [("portal Search page", portal), ("bare Streamlit page, one query", bare)],
     )
     ratio = statistics.median(portal) / statistics.median(bare)
-    print(f"\nportal / bare: {ratio:.2f}")
+    print(f"\nportal / bare: {ratio:.2f} (target: at most {BROWSER_RATIO_TARGET})")
 
     names = {
         "certificate number": "search_certificate_number_p95_ms",
@@ -221,6 +225,7 @@ def main() -> None:
     metric("search_csv_10000_s", statistics.median(csv_times) * 10_000 / rows, "s")
     metric("search_page_rerun_ms", statistics.median(rerun), "ms")
     metric("search_browser_vs_bare_ratio", ratio, "ratio")
+    metric("search_press_to_results_ms", statistics.median(portal), "ms")
 
 
 if __name__ == "__main__":

@@ -28,16 +28,22 @@ from web.downloads import search_csv_link
 
 
 def _exports(criteria: SearchCriteria, total: int) -> None:
+    """Export CSV and Export PDFs. Their keys keep them the same buttons from one search to
+    the next (only their labels change): without them each search drew new ones, briefly
+    empty boxes while the browser built them."""
     too_many = total > CSV_ROW_LIMIT
     row = st.container(horizontal=True)
     row.link_button(
         f"Export CSV ({total:,} rows)",
         search_csv_link(criteria),
+        key="search_csv",
         icon=":material/download:",
         disabled=too_many,
         help=f"Narrow the search to {CSV_ROW_LIMIT:,} rows or fewer." if too_many else None,
     )
-    if row.button(f"Export PDFs ({total:,})", icon=":material/picture_as_pdf:"):
+    if row.button(
+        f"Export PDFs ({total:,})", key="search_export_pdfs", icon=":material/picture_as_pdf:"
+    ):
         open_export(ExportSelection(criteria=criteria), f"all {total:,} results of this search")
 
 

@@ -134,7 +134,11 @@ def _status(column, row: ExportRow) -> None:
 
 
 def _row(row: ExportRow) -> None:
-    cells = st.columns(COLUMNS, vertical_alignment="center")
+    """One export; on a phone its cells line up Download first, each with its heading
+    (the downloads_row styles in ui/layout.py)."""
+    cells = st.container(key=f"downloads_row_{row.id}").columns(
+        COLUMNS, vertical_alignment="center"
+    )
     cells[0].markdown(as_text(row.file_name))
     cells[1].markdown(as_text(row.description) or "—")
     cells[2].markdown(f"{row.certificates:,}")
@@ -151,7 +155,8 @@ def _row(row: ExportRow) -> None:
 
 def _rows(rows: list[ExportRow]) -> None:
     with st.container(border=True):
-        for cell, heading in zip(st.columns(COLUMNS), HEADINGS, strict=True):
+        headings = st.container(key="downloads_headings").columns(COLUMNS)
+        for cell, heading in zip(headings, HEADINGS, strict=True):
             cell.markdown(f"**{heading}**")
         for row in rows:
             st.html(RULE)

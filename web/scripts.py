@@ -29,7 +29,25 @@ SIGN_OUT = (
 GO_TO = "window.location.assign(document.currentScript.dataset.url);"
 # Post a form drawn beside it (the card provider's payment form, as Opayo Form asks).
 SUBMIT_FORM = "document.getElementById(document.currentScript.dataset.form).submit();"
-PAGE_SCRIPTS = (SIGN_IN, SIGN_OUT, GO_TO, SUBMIT_FORM)
+# At phone width Streamlit folds the top menu into a side panel whose list holds each menu
+# section (Staff) as a <div> of a header and list items, which is not a list's child
+# (axe: "list", "listitem"). Say the list is a list and the section's <div> is only a
+# wrapper, so that screen readers read one list with the section's name in it; watched,
+# because the panel is drawn again whenever it opens.
+NAV_LIST_FIX = (
+    "if (!window.dcNavListFix) { "
+    "window.dcNavListFix = new MutationObserver(() => { "
+    "for (const list of document.querySelectorAll('[data-testid=\"stSidebarNavItems\"]')) { "
+    'if (list.getAttribute("role") !== "list") list.setAttribute("role", "list"); '
+    'for (const section of list.querySelectorAll(":scope > div:not([role])")) { '
+    'section.setAttribute("role", "none"); '
+    "} "
+    "} "
+    "}); "
+    "window.dcNavListFix.observe(document.body, {childList: true, subtree: true}); "
+    "} "
+)
+PAGE_SCRIPTS = (SIGN_IN, SIGN_OUT, GO_TO, SUBMIT_FORM, NAV_LIST_FIX)
 
 
 # The data that names where a script sends the browser or a request: a path of this site.

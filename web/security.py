@@ -18,10 +18,13 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def content_security_policy() -> str:
-    """What Streamlit's frontend needs and nothing more: its own scripts plus the inline
-    ones allowed by hash (web.scripts), inline styles (its CSS-in-JS), images and fonts
-    from itself or data:/blob: URLs, its websocket, and never inside a frame."""
-    scripts = " ".join(["'self'", *script_hashes()])
+    """What Streamlit's frontend needs and nothing more: its own scripts, the inline
+    ones allowed by hash (web.scripts) and its components' blob: modules, inline styles
+    (its CSS-in-JS), images and fonts from itself or data:/blob: URLs, its websocket,
+    and never inside a frame."""
+    # blob: is where Streamlit's v2 components load the JavaScript they are given (the
+    # layout's width watch); only a script already allowed here can make a blob URL.
+    scripts = " ".join(["'self'", "blob:", *script_hashes()])
     return "; ".join(
         [
             "default-src 'self'",

@@ -11,13 +11,23 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from sqlalchemy import select
 
 from benchmarks.common import CHROMIUM, CHROMIUM_ARGS
+from core import tasks
+from core.config import get_settings
+from core.db import session_scope
+from core.exports import ExportSelection, request_export
+from core.models import User
+from core.search import SearchCriteria
+from core.users import Actor, actor_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -229,3 +239,78 @@ def open_and_close_document_card(page: Page, shows: str, shot: str) -> None:
     close.click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     wait_until_idle(page)
+
+
+# Accessibility ----------------------------------------------------------------------------
+
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA (best practices are not
+# asked for). No rule is turned off and no node left out.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+_AXE = Axe()
+
+
+def accessibility_violations(page: Page, where: str) -> list[str]:
+    """axe-core's WCAG A and AA violations on the page as it is now, one line each
+    (rule, impact, the first nodes and why), prefixed with `where`."""
+    results = _AXE.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    found = []
+    for violation in results.response["violations"]:
+        for node in violation["nodes"][:3]:
+            checks = node["any"] + node["all"] + node["none"]
+            why = checks[0]["message"] if checks else violation["help"]
+            found.append(
+                f"{where}: {violation['id']} ({violation['impact']}) {node['html'][:120]} "
+                f"| {why[:160]}"
+            )
+    return found
+
+
+def tab_to(page: Page, target: Locator, presses: int = 80) -> None:
+    """Press Tab (only Tab) until `target` has the keyboard focus, as a keyboard user
+    moves through the page."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+# The live server's own data -----------------------------------------------------------
+
+
+@contextmanager
+def live_settings(database: str) -> Iterator[None]:
+    """Core calls made inside use the live server's database and queue, so that work
+    queued here (an export) is done by its worker."""
+    before = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database
+    get_settings.cache_clear()
+    tasks.reconnect()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = before
+        get_settings.cache_clear()
+        tasks.reconnect()
+
+
+def live_actor(database: str, email: str) -> Actor:
+    with session_scope(database) as session:
+        user = session.scalars(select(User).where(User.email == email)).one()
+        return actor_for(session, user=user)
+
+
+def export_search(database: str, email: str, surname: str, file_name: str) -> int:
+    """An export of a surname search's results, requested as `email` would from Search
+    and made by the live server's worker; returns its id."""
+    actor = live_actor(database, email)
+    with live_settings(database), session_scope(database) as session:
+        return request_export(
+            session,
+            actor=actor,
+            selection=ExportSelection(criteria=SearchCriteria(surname=surname)),
+            file_name=file_name,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -90,3 +91,37 @@ def test_a_surname_pasted_longer_than_the_field_takes_is_kept_and_refused_in_wor
     expect(page.get_by_label("Surname")).to_have_value(pasted)
     wait_until_idle(page)
     screenshot(page, "23-search-surname-too-long")
+
+
+def test_export_buttons_stay_the_same_buttons_from_one_search_to_the_next(
+    live_server: str, page: Page
+):
+    """A new search relabels Export CSV and Export PDFs in place: the browser never
+    builds them afresh, so they are never an empty box, and never without their words."""
+    sign_in(page, live_server, "user@fanshaws.example")
+    page.goto(f"{live_server}/search?surname=obri")
+    csv_label = re.compile(r"^Export CSV \(\d+ rows\)$")
+    expect(page.get_by_text(csv_label)).to_be_visible(timeout=20_000)
+    wait_until_idle(page)
+    page.evaluate(  # the control (a button, or a link) that says Export CSV, as it changes
+        """() => {
+        const control = () => [...document.querySelectorAll('button, a')].find(
+            element => element.innerText.includes('Export CSV'));
+        window.exportRow = {node: control(), replaced: 0, wordless: 0};
+        new MutationObserver(() => {
+            const now = control();
+            if (now !== window.exportRow.node) window.exportRow.replaced += 1;
+            if (!now || !/Export CSV \\(\\d+ rows\\)/.test(now.innerText)) {
+                window.exportRow.wordless += 1;
+            }
+            window.exportRow.node = now;
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }"""
+    )
+    for surname in ("nowak", "obri"):
+        page.get_by_label("Surname").fill(surname)
+        page.get_by_role("button", name="Search", exact=True).first.click()
+        expect(page).to_have_url(re.compile(f"surname={surname}"))
+        wait_until_idle(page)
+    expect(page.get_by_role("button", name=re.compile(r"^Export PDFs"))).to_be_visible()
+    assert page.evaluate("[window.exportRow.replaced, window.exportRow.wordless]") == [0, 0]
