@@ -8,7 +8,7 @@ from core.config import get_settings
 from ui.auth import sign_in_gate, sign_in_screen
 from ui.errors import shown_as_message
 from ui.layout import header, logo, page_style
-from ui.navigation import is_public, signed_in_pages, signed_out_pages
+from ui.navigation import enrolment_pages, is_public, signed_in_pages, signed_out_pages
 from ui.services import current_actor
 
 logging.basicConfig(level=get_settings().log_level)
@@ -19,7 +19,9 @@ logo()
 signed_in = False
 with shown_as_message():
     signed_in = sign_in_gate()
-if signed_in:
+if signed_in and current_actor().must_enrol:  # two-factor required, not set up yet
+    navigation = st.navigation(enrolment_pages(), position="top")
+elif signed_in:
     navigation = st.navigation(signed_in_pages(current_actor().role), position="top")
     header()
 else:

@@ -44,6 +44,7 @@ class UserRow:
     role: str
     status: str
     created_at: dt.datetime
+    two_factor: str = "Off"
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def _user_row(row) -> UserRow:
         role=ROLE_NAMES.get(user.role, user.role),
         status=account_status(user),
         created_at=user.created_at,
+        two_factor="On" if user.has_two_factor else "Off",
     )
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core import auth
+from core import auth, two_factor
 from core.config import get_settings
 from core.errors import InvalidInput
 from core.models import User
@@ -31,6 +31,8 @@ from ui.services import SESSION_ENDED, checked_now, db
 
 log = logging.getLogger(__name__)
 _PENDING_COOKIE = "auth_pending_cookie"
+_PENDING_REMEMBER = "auth_pending_remember_cookie"
+_SECOND_STEP = "auth_second_step"  # the password step's pending token, while a code is asked
 DATABASE_UNREACHABLE = (
     "The portal cannot reach its database just now, so nobody can sign in. Please try "
     "again in a minute."
@@ -45,7 +47,8 @@ def _mark_signed_in(email: str, signed_in_at: float) -> None:
 
 
 def _forget_sign_in() -> None:
-    for key in ("authentication_status", "username", "signed_in_at", "actor", "user_name"):
+    keys = ("authentication_status", "username", "signed_in_at", "actor", "user_name")
+    for key in (*keys, _SECOND_STEP):
         st.session_state.pop(key, None)
 
 
@@ -97,19 +100,37 @@ def sign_in_gate() -> bool:
 
 
 def _write_pending_cookie() -> None:
-    """Write the sign-in cookie once, by a script in the page. A cookie component
-    answered with a rerun of the page it was drawn on (Home), which under load took the
-    user back from a page they had clicked meanwhile; a script answers nothing."""
+    """Write the sign-in cookie (and a "Remember this browser" cookie) once, by a script
+    in the page. A cookie component answered with a rerun of the page it was drawn on
+    (Home), which under load took the user back from a page they had clicked meanwhile;
+    a script answers nothing."""
+    cookies = []
     pending = st.session_state.pop(_PENDING_COOKIE, None)
-    if pending is None:
+    if pending is not None:
+        token, signed_in_at = pending
+        cookies.append(auth.cookie_header_value(token, signed_in_at=signed_in_at))
+    remembered = st.session_state.pop(_PENDING_REMEMBER, None)
+    if remembered is not None:
+        cookies.append(auth.remember_cookie_value(remembered))
+    if not cookies:
         return
-    token, signed_in_at = pending
-    cookie = auth.cookie_header_value(token, signed_in_at=signed_in_at)
+    script = "".join(f"document.cookie = {json.dumps(cookie)};" for cookie in cookies)
     with st.container(key="sign_in_cookie"):
-        st.html(
-            f"<script>document.cookie = {json.dumps(cookie)};</script>",
-            unsafe_allow_javascript=True,
-        )
+        st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+
+
+def remember_this_browser(token: str) -> None:
+    """Keep `token` (from core.two_factor.remember_browser) in this browser as the
+    "Remember this browser" cookie, so that for REMEMBER_BROWSER_DAYS the password
+    alone signs its user in here; it is read back from st.context.cookies.
+
+    The one place this cookie is written. It must be HttpOnly, which only an HTTP
+    response can make it: at merge the lead wires this function to the HTTP sign-in
+    route (b19-http: the single-use sign-in ticket carries `remember_browser`, and
+    `/auth/session` sets this second cookie with `auth.remember_cookie_value`'s
+    attributes plus HttpOnly). On this branch, which has no such route, a script in
+    the page writes it, as it writes the sign-in cookie here."""
+    st.session_state[_PENDING_REMEMBER] = token
 
 
 def sign_in_form() -> None:
@@ -124,15 +145,62 @@ def sign_in_form() -> None:
         return
     try:
         with st.spinner("Signing in…", show_time=False):
-            user = auth.sign_in(email=email, password=password)
+            accepted = auth.sign_in(email=email, password=password)
     except InvalidInput as error:
         show_error(error)
         return
-    signed_in_at = time.time()
-    _mark_signed_in(user.email, signed_in_at)
-    token = auth.cookie_token(user.email, signed_in_at=signed_in_at)
-    st.session_state[_PENDING_COOKIE] = (token, signed_in_at)
+    if not accepted.needs_code:
+        _complete_sign_in(accepted.email)
+    remembered = st.context.cookies.get(get_settings().remember_cookie_name)
+    if two_factor.finish_with_remembered_browser(pending=accepted.pending, token=remembered):
+        _complete_sign_in(accepted.email)
+    st.session_state[_SECOND_STEP] = accepted.pending
     st.rerun()
+
+
+def _complete_sign_in(email: str) -> None:
+    """Both steps done: this tab is signed in and the browser gets its cookie."""
+    signed_in_at = time.time()
+    _mark_signed_in(email, signed_in_at)
+    token = auth.cookie_token(email, signed_in_at=signed_in_at)
+    st.session_state[_PENDING_COOKIE] = (token, signed_in_at)
+    st.session_state.pop(_SECOND_STEP, None)
+    st.rerun()
+
+
+def code_form() -> None:
+    """The second step: a code from the authenticator app or a recovery code, and
+    whether to remember this browser. A lockout or a step left too long starts again."""
+    days = get_settings().remember_browser_days
+    with st.form("sign_in_code", enter_to_submit=True):
+        st.subheader("Two-factor sign-in")
+        st.write(
+            "Type the six-digit code your authenticator app shows for the Digital "
+            "Certificates portal now, or one of your recovery codes."
+        )
+        code = st.text_input("Code", autocomplete="one-time-code", max_chars=20)
+        remember = st.checkbox(
+            f"Remember this browser for {days} days",
+            help="On this browser your password alone signs you in until then. Not on a "
+            "shared computer. Changing your password or *Sign out everywhere* ends it.",
+        )
+        pressed = st.form_submit_button("Verify", type="primary")
+    if st.button("Start again with my password", type="tertiary"):
+        st.session_state.pop(_SECOND_STEP, None)
+        st.rerun()
+    if not pressed:
+        return
+    try:
+        signed_in = two_factor.finish_sign_in(pending=st.session_state[_SECOND_STEP], code=code)
+    except InvalidInput as error:
+        if isinstance(error, auth.AccountLocked) or str(error) == two_factor.STEP_EXPIRED:
+            st.session_state.pop(_SECOND_STEP, None)
+        show_error(error)
+        return
+    if remember:
+        with db() as session:
+            remember_this_browser(two_factor.remember_browser(session, user_id=signed_in.user_id))
+    _complete_sign_in(signed_in.email)
 
 
 def sign_out() -> None:
@@ -162,6 +230,9 @@ def sign_in_screen() -> None:
     )
     left, _ = st.columns([2, 3])
     with left:
+        if st.session_state.get(_SECOND_STEP):
+            code_form()
+            return
         sign_in_form()
         st.page_link(
             FORGOT_PASSWORD.path,

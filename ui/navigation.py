@@ -125,6 +125,7 @@ SUPPORT = Screen(
 )
 FAQ = Screen("faq", "FAQ", "quiz")
 LOGOUT = Screen("logout", "Logout", "logout")
+TWO_FACTOR = Screen("two_factor", "Two-factor sign-in", "phonelink_lock", "two-factor", hidden=True)
 BASKET = Screen("basket", "Basket", "shopping_cart", hidden=True)
 CHECKOUT = Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True)
 TEST_GATEWAY = Screen(
@@ -238,6 +239,7 @@ SIGNED_IN = [
     SUPPORT,
     FAQ,
     LOGOUT,
+    TWO_FACTOR,
     BASKET,
     CHECKOUT,
     TEST_GATEWAY,
@@ -289,6 +291,12 @@ def is_public(page: st.Page) -> bool:
     """Whether a page may be drawn for someone who has not signed in."""
     public = _pages(SIGNED_OUT) + [screen.page() for screen in PUBLIC]
     return page.url_path in {screen.url_path for screen in public}
+
+
+def enrolment_pages() -> list[st.Page]:
+    """All a user may open while two-factor sign-in is required of them and not set up:
+    setting it up (the default page, whatever address was asked for) and Logout."""
+    return [TWO_FACTOR.page(default=True), LOGOUT.page()]
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:
