@@ -27,7 +27,7 @@ BCRYPT_ROUNDS = 12
 MIN_PERSONAL_PART = 3  # shorter name parts ("Al", "Ng") match too many passwords
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
-_pool_size = 0
+_pool_shape: tuple[int, int] = (0, 0)  # (threads, niceness) of the pool
 
 
 def cores() -> int:
@@ -51,17 +51,20 @@ def _lower_priority(niceness: int) -> None:
 
 
 def _executor(settings: Settings) -> ThreadPoolExecutor:
-    global _pool, _pool_size
-    size = check_workers(settings)
+    """The process's one pool (made again only if the settings change it)."""
+    global _pool, _pool_shape
+    shape = (check_workers(settings), settings.password_check_niceness)
     with _pool_lock:
-        if _pool is None or _pool_size != size:
+        if _pool is None or _pool_shape != shape:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(
-                max_workers=size,
+                max_workers=shape[0],
                 thread_name_prefix="password-check",
                 initializer=_lower_priority,
-                initargs=(settings.password_check_niceness,),
+                initargs=(shape[1],),
             )
-            _pool_size = size
+            _pool_shape = shape
         return _pool
 
 
