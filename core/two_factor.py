@@ -370,8 +370,8 @@ def remember_browser(session: Session, *, user_id: int, settings: Settings | Non
 def is_browser_remembered(session: Session, *, user_id: int, token: str | None) -> bool:
     """Whether `token` is one this user's "Remember this browser" issued and still
     holds (not expired, not ended by a password change, "Sign out everywhere" or a
-    reset)."""
-    if not token:
+    reset). Anything but a non-empty text is no token."""
+    if not isinstance(token, str) or not token:
         return False
     row = session.scalar(
         select(RememberedBrowser.id).where(
