@@ -46,14 +46,15 @@ class Screen:
         no url_path is given), for links that carry a query such as ?order=ID."""
         return self.url_path or self.file
 
-    def page(self, default: bool = False) -> st.Page:
+    def page(self, default: bool = False, hidden: bool | None = None) -> st.Page:
+        hidden = self.hidden if hidden is None else hidden
         return st.Page(
             self.path,
             title=self.title,
             icon=f":material/{self.icon}:",
             url_path=self.url_path,
             default=default,
-            visibility="hidden" if self.hidden else "visible",
+            visibility="hidden" if hidden else "visible",
         )
 
     def is_for(self, role: str) -> bool:
@@ -293,10 +294,21 @@ def is_public(page: st.Page) -> bool:
     return page.url_path in {screen.url_path for screen in public}
 
 
-def enrolment_pages() -> list[st.Page]:
-    """All a user may open while two-factor sign-in is required of them and not set up:
-    setting it up (the default page, whatever address was asked for) and Logout."""
-    return [TWO_FACTOR.page(default=True), LOGOUT.page()]
+ENROLMENT = (TWO_FACTOR, LOGOUT)
+
+
+def enrolment_pages(role: str) -> list[st.Page]:
+    """The menu while two-factor sign-in is required of the user and not set up: setting
+    it up and Logout. The role's other pages are known but hidden, so that an address
+    such as /staff-users draws the set-up page in its place (not "Page not found") and
+    opens once it is done."""
+    others = [screen.page(hidden=True) for screen in screens_for(role) if screen not in ENROLMENT]
+    return [TWO_FACTOR.page(default=True, hidden=False), LOGOUT.page(), *others]
+
+
+def is_enrolment(page: st.Page) -> bool:
+    """Whether a page may be drawn for a user who must set up two-factor sign-in."""
+    return page.url_path in {screen.page().url_path for screen in ENROLMENT}
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:

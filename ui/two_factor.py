@@ -11,11 +11,27 @@ from core.errors import InvalidInput
 from core.models import Role
 from core.users import Actor
 from ui.errors import show_error
+from ui.layout import page_title
 from ui.navigation import HOME, PROFILE, STAFF_HOME, TWO_FACTOR
 from ui.services import current_actor, db
 
 _SECRET = "two_factor_secret"  # the secret being set up: kept only until confirmed
 _CODES = "two_factor_codes"  # recovery codes just made: shown once, then forgotten
+
+
+def enrolment_screen() -> None:
+    """The set-up page; also drawn in place of any page asked for while it is required
+    and not done, so that the page asked for opens once it is."""
+    page_title(
+        "Two-factor sign-in",
+        "Two-factor sign-in asks, after your password, for a six-digit code from an "
+        "authenticator app on your phone. Scan the QR code with the app (or type the "
+        "secret key), then type the code it shows to turn it on. You then get ten recovery "
+        "codes, shown once: each signs you in once if you lose your phone. Staff must use "
+        "it; a centre's coordinator may require it of everyone at the centre. Lost your "
+        "phone and your recovery codes? Ask the awarding body's staff to reset it.",
+    )
+    enrolment()
 
 
 def enrolment() -> None:
@@ -63,7 +79,9 @@ def _confirm(actor: Actor, secret: str, code: str) -> None:
         return
     st.session_state.pop(_SECRET, None)
     st.session_state[_CODES] = codes
-    st.rerun()  # the gate now sees the second factor: every page opens again
+    # Every page opens again now; stay on this one, whatever address was asked for, to
+    # show the recovery codes.
+    st.switch_page(TWO_FACTOR.path)
 
 
 def show_recovery_codes(done_label: str) -> None:
