@@ -537,14 +537,6 @@ STORM_VARIANTS: dict[str, dict[str, str]] = {
     "queued": {},
     "unbounded": {"PASSWORD_CHECK_WORKERS": "64", "PASSWORD_CHECK_NICENESS": "0"},
 }
-if os.environ.get("STORM_TRY"):  # exploring: extra variants as NAME=WORKERS/NICENESS,...
-    for item in os.environ["STORM_TRY"].split(","):
-        name, shape = item.split("=")
-        workers, niceness = shape.split("/")
-        STORM_VARIANTS[name] = {
-            "PASSWORD_CHECK_WORKERS": workers,
-            "PASSWORD_CHECK_NICENESS": niceness,
-        }
 
 
 @dataclass
