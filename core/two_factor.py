@@ -56,6 +56,10 @@ FIRST_CODE_REFUSED = (
 )
 
 
+class SignInExpired(InvalidInput):
+    """The code step can no longer complete: the password must be given again."""
+
+
 # ---- codes ---------------------------------------------------------------------------
 
 
@@ -327,7 +331,7 @@ def finish_sign_in(*, pending: str, code: str, settings: Settings | None = None)
     with session_scope() as session:
         found = auth.read_pending(session, pending, settings=settings)
         if found is None:
-            raise InvalidInput(STEP_EXPIRED)
+            raise SignInExpired(STEP_EXPIRED)
         user, _ = found
         attempt = auth.charge_attempt(session, which=User.id == user.id, settings=settings)
         if attempt is None:

@@ -193,7 +193,7 @@ def code_form() -> None:
     try:
         signed_in = two_factor.finish_sign_in(pending=st.session_state[_SECOND_STEP], code=code)
     except InvalidInput as error:
-        if isinstance(error, auth.AccountLocked) or str(error) == two_factor.STEP_EXPIRED:
+        if isinstance(error, auth.AccountLocked | two_factor.SignInExpired):
             st.session_state.pop(_SECOND_STEP, None)
         show_error(error)
         return
@@ -220,9 +220,10 @@ def sign_in_screen() -> None:
         "Digital Certificates",
         "Sign in with your email address and password. First time here, or forgotten "
         "your password? Use the link under the form: we email you a link to set one. "
-        "After five wrong passwords in a row the account rests for 15 minutes. Checking "
-        "a certificate someone showed you needs no account: follow *Verify it* under "
-        "the form.",
+        "With two-factor sign-in on (all staff have it) you then type the code your "
+        "authenticator app shows, or a recovery code. After five wrong passwords or codes "
+        "in a row the account rests for 15 minutes. Checking a certificate someone showed "
+        "you needs no account: follow *Verify it* under the form.",
     )
     st.caption(
         "The secure portal for training centres: see, export, search and re-order the "
