@@ -61,7 +61,6 @@ LINK_NOT_USABLE = (
 BCRYPT_MAX_BYTES = 72
 MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable" for an online attack
 SECOND_STEP_MINUTES = 10  # how long the code step waits after a right password
-__all__ = ["hash_password"]  # kept here for callers that hash through core.auth
 
 
 class AccountLocked(InvalidInput):
