@@ -10,8 +10,15 @@ with the N the database gives, so a failed sign-in is an error, not a fast reque
 Each N gets a fresh app process; its memory is the process's resident set with the N
 sessions open minus the same process after one warm-up session.
 
+Then a sign-in storm, in the same run: 10 users signed in search every second while 50
+others submit the sign-in form at the same moment. It times each of the 50 sign-ins
+(submit to signed-in page) and the searchers' reruns that start during the storm, with
+the password checks as configured (a queue of one fewer check than the cores, below the
+pages' priority) against the old way (every check at once, at the pages' priority), each
+in a fresh app process.
+
     python benchmarks/load.py [--users 1,10,50,100] [--duration SECONDS]
-                              [--certificates N] [--database-url URL]
+                              [--certificates N] [--database-url URL] [--storm 50]
 """
 
 from __future__ import annotations
@@ -121,6 +128,7 @@ class StreamlitUser:
         self.query_string = ""
         self.answers: dict[str, str] = {}  # component widget id -> json value answered
         self.last: Run = Run()
+        self.timeout = REQUEST_TIMEOUT_S
 
     async def open(self) -> None:
         address = self.base_url.replace("http", "ws", 1) + "/_stcore/stream"
@@ -158,7 +166,7 @@ class StreamlitUser:
         await self.socket.send(message.SerializeToString())
         run = Run()
         while True:
-            data = await asyncio.wait_for(self.socket.recv(), REQUEST_TIMEOUT_S)
+            data = await asyncio.wait_for(self.socket.recv(), self.timeout)
             reply = ForwardMsg()
             reply.ParseFromString(data)
             if reply.WhichOneof("type") == "new_session":
@@ -366,13 +374,19 @@ def _as_environment(options: tuple[str, ...]) -> dict[str, str]:
 
 
 def start_app(
-    url: str, log_path: Path, options: tuple[str, ...] = (), server_kind: str = "st-app"
+    url: str,
+    log_path: Path,
+    options: tuple[str, ...] = (),
+    server_kind: str = "st-app",
+    settings: dict | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """The app on a free port, one process: `uvicorn web.app:app` as the Procfile runs it
     (st-app), or the old `streamlit run streamlit_app.py` (streamlit-run); the project's
-    .streamlit/config.toml and any extra `--section.option value` pairs either way."""
+    .streamlit/config.toml, any extra `--section.option value` pairs and any portal
+    `settings` (environment variables) either way."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "WORKER_THREADS": "0", "LOG_LEVEL": "WARNING"}
+    env.update(settings or {})
     if server_kind == "st-app":
         env.update(_as_environment(options))
         command = [
@@ -543,6 +557,152 @@ def print_results(variant: str, results: list[PhaseResult]) -> None:
         )
 
 
+# ---- a sign-in storm while signed-in users search --------------------------------------
+
+STORM_SEARCHERS = 10
+STORM_SEARCH_EVERY_S = 1.0
+STORM_IDLE_S = 5.0
+STORM_SIGN_IN_TIMEOUT_S = 300.0
+# How the app runs password checks: as configured, against every check at once at the
+# pages' priority (the portal before issue 22).
+STORM_VARIANTS: dict[str, dict[str, str]] = {
+    "queued": {},
+    "unbounded": {"PASSWORD_CHECK_WORKERS": "64", "PASSWORD_CHECK_NICENESS": "0"},
+}
+
+
+@dataclass
+class StormResult:
+    variant: str
+    sign_in_s: list[float] = field(default_factory=list)
+    rerun_idle_ms: list[float] = field(default_factory=list)
+    rerun_storm_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    storm_s: float = 0.0
+
+
+async def _search_on(
+    user: StreamlitUser, searches: dict[str, int], phase: list[str], result: StormResult
+) -> None:
+    """Search every second until told to stop; each rerun counted under the phase it
+    started in."""
+    rng = random.Random(id(user))
+    while phase[0] != "stop":
+        started_in = phase[0]
+        surname = rng.choice(list(searches))
+        try:
+            elapsed, run = await user.search(surname)
+            check_search(run, searches[surname])
+        except (ProtocolError, TimeoutError) as error:
+            result.errors.append(f"search: {error}")
+            continue
+        if started_in == "idle":
+            result.rerun_idle_ms.append(elapsed)
+        elif started_in == "storm":
+            result.rerun_storm_ms.append(elapsed)
+        await asyncio.sleep(STORM_SEARCH_EVERY_S)
+
+
+async def run_storm(
+    base_url: str, searchers: list, crowd: list, searches: dict, variant: str
+) -> StormResult:
+    """Searchers sign in and search; then every account of `crowd` submits the sign-in
+    form at the same moment."""
+    result = StormResult(variant)
+    signed_in = []
+    for email, password in searchers:
+        user = StreamlitUser(base_url)
+        await user.open()
+        await user.sign_in(email, password)
+        await user.open_search()
+        signed_in.append(user)
+    arriving = [StreamlitUser(base_url) for _ in crowd]
+    await asyncio.gather(*(user.open() for user in arriving))  # each shows the form
+    for user in arriving:  # a sign-in waits its turn: a slow one is measured, not an error
+        user.timeout = STORM_SIGN_IN_TIMEOUT_S
+    phase = ["warm"]
+    tasks = [asyncio.create_task(_search_on(user, searches, phase, result)) for user in signed_in]
+    await asyncio.sleep(2)
+    phase[0] = "idle"
+    await asyncio.sleep(STORM_IDLE_S)
+    phase[0] = "storm"
+    started = time.perf_counter()
+    pairs = zip(arriving, crowd, strict=True)
+    outcomes = await asyncio.gather(
+        *(user.sign_in(email, password) for user, (email, password) in pairs),
+        return_exceptions=True,
+    )
+    result.storm_s = time.perf_counter() - started
+    phase[0] = "stop"
+    await asyncio.gather(*tasks)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            result.errors.append(f"sign-in: {type(outcome).__name__}: {outcome}")
+        else:
+            result.sign_in_s.append(outcome / 1000)
+    await asyncio.gather(*(u.close() for u in signed_in + arriving), return_exceptions=True)
+    return result
+
+
+def measure_storm(url: str, accounts: list, searches: dict, size: int, logs: Path) -> list:
+    """One fresh app process per way of running password checks."""
+    searchers, crowd = accounts[:STORM_SEARCHERS], accounts[STORM_SEARCHERS:][:size]
+    results = []
+    for variant, settings in STORM_VARIANTS.items():
+        log = logs / f"app-storm-{variant}.log"
+        server, address = start_app(url, log, settings=settings)
+        try:
+            asyncio.run(run_phase(address, accounts[-1:], searches, 3.0))  # warm up
+            result = asyncio.run(run_storm(address, searchers, crowd, searches, variant))
+        finally:
+            stop_app(server)
+        results.append(result)
+        print(
+            f"  storm, {variant}: {len(result.sign_in_s)} sign-ins in {result.storm_s:.1f} s, "
+            f"{len(result.rerun_storm_ms)} reruns during it, {len(result.errors)} errors; "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        for error in result.errors[:3]:
+            print(f"    error: {error}")
+    return results
+
+
+def print_storm(results: list[StormResult], size: int) -> None:
+    print(
+        f"\nSign-in storm: {size} sign-ins submitted at once while {STORM_SEARCHERS} "
+        f"signed-in users search every {STORM_SEARCH_EVERY_S:.0f} s"
+    )
+    print(
+        f"{'password checks':<18}{'sign-in p50 s':>14}{'p95 s':>8}{'max s':>8}"
+        f"{'rerun idle p95 ms':>19}{'rerun storm p50 ms':>20}{'p95 ms':>9}{'max ms':>9}"
+        f"{'errors':>8}"
+    )
+    for r in results:
+        print(
+            f"{r.variant:<18}{percentile(r.sign_in_s, 0.5):>14.1f}"
+            f"{percentile(r.sign_in_s, 0.95):>8.1f}{max(r.sign_in_s, default=0):>8.1f}"
+            f"{percentile(r.rerun_idle_ms, 0.95):>19.0f}"
+            f"{percentile(r.rerun_storm_ms, 0.5):>20.0f}"
+            f"{percentile(r.rerun_storm_ms, 0.95):>9.0f}{max(r.rerun_storm_ms, default=0):>9.0f}"
+            f"{len(r.errors):>8}"
+        )
+    if len(results) > 1:
+        queued, unbounded = results[0], results[1]
+        ratio = percentile(unbounded.rerun_storm_ms, 0.95) / max(
+            percentile(queued.rerun_storm_ms, 0.95), 1e-9
+        )
+        print(f"rerun p95 during the storm, {unbounded.variant} / {queued.variant}: {ratio:.1f}x")
+    for r in results:
+        suffix = "" if r.variant == "queued" else f"_{r.variant}"
+        print(
+            f"metric rerun_p95_ms_during_{size}_sign_ins{suffix} "
+            f"{percentile(r.rerun_storm_ms, 0.95):.2f} ms"
+        )
+        print(f"metric sign_in_p95_s_{size}_at_once{suffix} {percentile(r.sign_in_s, 0.95):.2f} s")
+        print(f"metric sign_in_errors_{size}_at_once{suffix} {len(r.errors)} count")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="1,10,50,100", help="comma-separated user counts")
@@ -554,14 +714,18 @@ def main() -> None:
         default="configured,streamlit-run",
         help=f"app settings to compare, from: {', '.join(VARIANTS)}",
     )
+    parser.add_argument(
+        "--storm", type=int, default=50, help="sign-ins submitted at once (0: no storm)"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.users.split(",")]
     variants = args.variants.split(",")
     logs = Path(tempfile.mkdtemp(prefix="dc-load-"))
     url = args.database_url or f"sqlite:///{logs / 'load.db'}"
-    accounts, searches = build(url, args.certificates, max(counts) + 1)
+    users = max(max(counts) + 1, STORM_SEARCHERS + args.storm + 1)
+    accounts, searches = build(url, args.certificates, users)
     print(
-        f"{args.certificates:,} demo certificates, {max(counts) + 1} load users "
+        f"{args.certificates:,} demo certificates, {users} load users "
         f"({url.split(':')[0]}); searching every {SEARCH_EVERY_S:.0f} s for "
         f"{args.duration:.0f} s per N; app logs in {logs}; load {os.getloadavg()[0]:.2f}"
     )
@@ -569,6 +733,7 @@ def main() -> None:
         variant: measure(url, variant, counts, accounts, searches, args.duration, logs)
         for variant in variants
     }
+    storm = measure_storm(url, accounts, searches, args.storm, logs) if args.storm else []
     for variant, rows in results.items():
         print_results(variant, rows)
     if len(variants) > 1:
@@ -589,6 +754,8 @@ def main() -> None:
             print(f"metric load_errors_{r.users}_users{suffix} {len(r.errors)} count")
         print(f"metric load_cpu_ms_per_search{suffix} {rows[-1].cpu_ms_per_search():.2f} ms")
         print(f"metric memory_mb_per_session{suffix} {rows[-1].mb_per_session():.2f} MB")
+    if storm:
+        print_storm(storm, args.storm)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ class UserRow:
     role: str
     status: str
     created_at: dt.datetime
+    two_factor: str = "Off"
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ def _user_row(row: Row) -> UserRow:
         role=ROLE_NAMES.get(role, role),
         status=account_status(user),
         created_at=user.created_at,
+        two_factor="On" if user.has_two_factor else "Off",
     )
 
 

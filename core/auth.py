@@ -1,10 +1,14 @@
 """Sign-in, lockout, sessions that really end, passwords and password resets.
 
-Every password check is charged to the account before it is judged, in one atomic
-UPDATE, so simultaneous attempts cannot outrun the lockout; bcrypt then runs outside any
-transaction, against a dummy hash when the account is unknown, locked or unusable, so a
-sign-in takes as long whether or not the address has an account. A cookie carries the
-moment it was issued and is refused once the user has logged out or changed password.
+Signing in is one step (the password) or two (then a code, see core.two_factor): for a
+user with two-factor sign-in the right password does not clear the count of failed
+attempts, so wrong passwords and wrong codes count towards the same lockout, and only a
+complete sign-in clears it. Every password check is charged to the account before it
+is judged, in one atomic UPDATE, so simultaneous attempts cannot outrun the lockout;
+bcrypt then runs outside any transaction (on core.passwords' bounded queue), against a
+dummy hash when the account is unknown, locked or unusable, so a sign-in takes as long
+whether or not the address has an account. A cookie carries the moment it was issued
+and is refused once the user has logged out or changed password.
 """
 
 from __future__ import annotations
@@ -18,9 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeGuard, cast
 
-import bcrypt
 import jwt
-from sqlalchemy import ColumnElement, CursorResult, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -29,7 +32,21 @@ from core.config import Settings, get_settings
 from core.db import session_scope
 from core.errors import InvalidInput
 from core.mail import queue_email
-from core.models import PasswordResetToken, User, utcnow
+from core.models import (
+    Centre,
+    Membership,
+    PasswordResetToken,
+    RememberedBrowser,
+    User,
+    utcnow,
+)
+from core.passwords import (
+    hash_password,
+    is_common,
+    password_matches_hash,
+    personal_parts,
+    personal_reason,
+)
 
 SIGN_IN_FAILED = (
     "Email or password is not right, or the account is locked for a while after too many "
@@ -44,14 +61,11 @@ LINK_NOT_USABLE = (
 )
 BCRYPT_MAX_BYTES = 72
 MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable" for an online attack
+SECOND_STEP_MINUTES = 10  # how long the code step waits after a right password
 
 
 class AccountLocked(InvalidInput):
     """Too many wrong passwords: the account rests and its sessions have ended."""
-
-
-def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +77,7 @@ def _dummy_hash() -> str:
 def _password_matches(password: str, password_hash: str | None) -> bool:
     """bcrypt's answer, always paid for: the dummy hash stands in for a missing one."""
     candidate = password if len(password.encode()) <= BCRYPT_MAX_BYTES else ""
-    matched = bcrypt.checkpw(candidate.encode(), (password_hash or _dummy_hash()).encode())
+    matched = password_matches_hash(candidate.encode(), password_hash or _dummy_hash())
     return bool(matched and password_hash and candidate)
 
 
@@ -87,9 +101,10 @@ class _Attempt:
     user_id: int
     password_hash: str
     locked_now: bool
+    two_factor: bool = False
 
 
-def _charge_attempt(
+def charge_attempt(
     session: Session, *, which: ColumnElement[bool], settings: Settings
 ) -> _Attempt | None:
     """Count one password attempt against a usable, unlocked account, locking it when the
@@ -110,33 +125,61 @@ def _charge_attempt(
             failed_logins=count,
             locked_until=case((count >= settings.lockout_attempts, lock), else_=None),
         )
-        .returning(User.id, User.password_hash, User.locked_until)
+        .returning(User.id, User.password_hash, User.locked_until, User.totp_enabled_at)
     ).first()
     if row is None:
         return None
     if row.locked_until is not None:
         record_event(session, action="account_locked", user_id=row.id)
-    return _Attempt(row.id, row.password_hash, row.locked_until is not None)
+    locked = row.locked_until is not None
+    return _Attempt(row.id, row.password_hash, locked, row.totp_enabled_at is not None)
 
 
-def _judge(which: ColumnElement[bool], password: str, settings: Settings) -> _Attempt | None:
+def clear_failed_attempts(session: Session, user_id: int) -> None:
+    """A complete sign-in: the count of wrong passwords and codes starts again."""
+    session.execute(
+        update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None)
+    )
+
+
+def _judge(
+    which: ColumnElement[bool], password: str, settings: Settings, *, step: bool = False
+) -> _Attempt | None:
     """Charge an attempt, then judge the password outside any transaction; the attempt
-    if the password was right (its count is then cleared), else None."""
+    if the password was right, else None. A right password clears the count, except as
+    the first `step` of a two-factor sign-in: then only its own charge is taken back (and
+    a lock it caused lifted), and the code step that follows counts on."""
     with session_scope() as session:
-        attempt = _charge_attempt(session, which=which, settings=settings)
+        attempt = charge_attempt(session, which=which, settings=settings)
     matched = _password_matches(password, attempt.password_hash if attempt else None)
     if attempt is None:
         return None
     with session_scope() as session:
-        if matched:
+        if matched and step and attempt.two_factor:
+            taken_back = case((User.failed_logins > 0, User.failed_logins - 1), else_=0)
             session.execute(
                 update(User)
                 .where(User.id == attempt.user_id)
-                .values(failed_logins=0, locked_until=None)
+                .values(failed_logins=taken_back, locked_until=None)
             )
+            return attempt
+        if matched:
+            clear_failed_attempts(session, attempt.user_id)
             return attempt
         record_event(session, action="password_refused", user_id=attempt.user_id)
     return None
+
+
+@dataclass(frozen=True)
+class PasswordAccepted:
+    """The answer to a right password. `needs_code`: the user has two-factor sign-in, so
+    they are not signed in yet; `pending` carries the password step to the code step
+    (core.two_factor.finish_sign_in) for SECOND_STEP_MINUTES."""
+
+    id: int
+    email: str
+    needs_code: bool
+    pending: str = ""
 
 
 def sign_in(
@@ -145,20 +188,54 @@ def sign_in(
     password: str,
     settings: Settings | None = None,
     then: Callable[[Session, User], None] | None = None,
-) -> User:
+) -> PasswordAccepted:
     """Check an email and password; one message for every failure so that nobody learns
-    whether an address has an account or is locked. `then(session, user)` runs in the
-    transaction that records the sign-in (the page issues its sign-in ticket there)."""
+    whether an address has an account or is locked. A user without two-factor sign-in is
+    signed in, and `then(session, user)` runs in the transaction that records it (the
+    page issues its sign-in ticket there); one with it gets the code step."""
     settings = settings or get_settings()
-    attempt = _judge(User.email == normalise_email(email), password or "", settings)
+    attempt = _judge(User.email == normalise_email(email), password or "", settings, step=True)
     if attempt is None:
         raise InvalidInput(SIGN_IN_FAILED)
     with session_scope() as session:
-        record_event(session, action="sign_in", user_id=attempt.user_id)
         user = session.get_one(User, attempt.user_id)
+        if attempt.two_factor:
+            record_event(session, action="password_accepted", user_id=user.id)
+            pending = pending_token(user.id, settings=settings)
+            return PasswordAccepted(user.id, user.email, needs_code=True, pending=pending)
+        record_event(session, action="sign_in", user_id=user.id, method="password")
         if then is not None:
             then(session, user)
-        return user
+        return PasswordAccepted(user.id, user.email, needs_code=False)
+
+
+def pending_token(user_id: int, *, settings: Settings, now: float | None = None) -> str:
+    """A signed note that `user_id` gave the right password just now."""
+    issued = time.time() if now is None else now
+    claims = {"sub": str(user_id), "purpose": "second_step", "iat": issued}
+    claims["exp"] = issued + SECOND_STEP_MINUTES * 60
+    return jwt.encode(claims, settings.secret_key, algorithm="HS256")
+
+
+def read_pending(session: Session, token: str, *, settings: Settings) -> tuple[User, float] | None:
+    """The user whose password step `token` records, and when, while it is fresh and no
+    logout, password change or lockout has happened since; otherwise None."""
+    try:
+        claims = jwt.decode(
+            token or "",
+            settings.secret_key,
+            algorithms=["HS256"],
+            options={"require": ["sub", "iat", "exp"]},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    if claims.get("purpose") != "second_step" or not str(claims["sub"]).isdigit():
+        return None
+    user = session.get(User, int(claims["sub"]))
+    issued = float(claims["iat"])
+    if user is None or not _still_signed_in(user, issued):
+        return None
+    return user, issued
 
 
 def _epoch(moment: dt.datetime) -> float:
@@ -233,11 +310,49 @@ def read_cookie(
     return CookieClaims(email=normalise_email(email), signed_in_at=float(issued))
 
 
-def check_new_password(
-    new: str, confirm: str, *, user: User | None = None, settings: Settings | None = None
+def centre_names_of(session: Session, user: User) -> list[str]:
+    """The names of the centres the user belongs to (for staff, none: they belong to
+    none, and every centre's name would refuse too much)."""
+    query = select(Centre.name).join(Membership, Membership.centre_id == Centre.id)
+    return list(session.scalars(query.where(Membership.user_id == user.id)))
+
+
+def _refuse_guessable(
+    new: str, user: User | None, centre_names: list[str], settings: Settings
 ) -> None:
-    """Refuse passwords that are short, too long for bcrypt, or easy to guess (common
-    words, repeats, the user's own email or name), with a message that says why."""
+    """Refuse, whatever its score, a password that holds the user's own name, email or
+    centre, or that is on the list of the most common passwords."""
+    if user is not None:
+        parts = personal_parts(
+            first_name=user.first_name,
+            surname=user.surname,
+            email=user.email,
+            centre_names=centre_names,
+        )
+        reason = personal_reason(new, parts)
+        if reason:
+            raise InvalidInput(
+                f"Choose another password: it contains {reason}, which anyone who knows "
+                "you can guess (capitals, spaces and punctuation make no difference)."
+            )
+    if is_common(new, settings):
+        raise InvalidInput(
+            "Choose another password: it is on the list of the 30,000 passwords people use "
+            "most, which attackers try first."
+        )
+
+
+def check_new_password(
+    new: str,
+    confirm: str,
+    *,
+    user: User | None = None,
+    centre_names: list[str] | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Refuse passwords that are short, too long for bcrypt, or easy to guess (the
+    user's own name, email or centre, a common password, common words, repeats), with a
+    message that says why."""
     settings = settings or get_settings()
     if new != new.strip():
         raise InvalidInput("A password cannot start or end with a space.")
@@ -252,6 +367,7 @@ def check_new_password(
         )
     if new != confirm:
         raise InvalidInput("The two new passwords are not the same.")
+    _refuse_guessable(new, user, list(centre_names or []), settings)
     personal = [user.email, *user.email.split("@"), user.first_name, user.surname] if user else []
     verdict = zxcvbn(new[:BCRYPT_MAX_BYTES], user_inputs=[*personal, "imi", "certificates"])
     if verdict["score"] < MIN_PASSWORD_SCORE:
@@ -268,6 +384,13 @@ def _set_password(session: Session, user: User, password_hash: str) -> None:
     user.failed_logins, user.locked_until = 0, None
     user.sessions_valid_after = utcnow()
     _end_reset_links(session, user.id)
+    forget_remembered_browsers(session, user_id=user.id)
+
+
+def forget_remembered_browsers(session: Session, *, user_id: int) -> int:
+    """Every "Remember this browser" of the user ends: the code step comes back."""
+    ended = session.execute(delete(RememberedBrowser).where(RememberedBrowser.user_id == user_id))
+    return cast(CursorResult, ended).rowcount
 
 
 def change_password(*, user_id: int, current: str, new: str, confirm: str) -> None:
@@ -276,7 +399,8 @@ def change_password(*, user_id: int, current: str, new: str, confirm: str) -> No
     settings = get_settings()
     with session_scope() as session:
         user = session.get_one(User, user_id)
-        check_new_password(new, confirm, user=user, settings=settings)
+        names = centre_names_of(session, user)
+        check_new_password(new, confirm, user=user, centre_names=names, settings=settings)
     attempt = _judge(User.id == user_id, current or "", settings)
     if attempt is None:
         _refuse_current_password(user_id, settings)
@@ -405,7 +529,7 @@ def reset_password(*, token: str, new: str, confirm: str) -> User:
         user = session.get(User, user_id) if user_id is not None else None
         if user is None or not user.is_active:
             raise InvalidInput(LINK_NOT_USABLE)
-        check_new_password(new, confirm, user=user)
+        check_new_password(new, confirm, user=user, centre_names=centre_names_of(session, user))
     new_hash = hash_password(new)
     with session_scope() as session:
         claimed = cast(

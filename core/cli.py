@@ -1,5 +1,5 @@
 """Command line: `python -m core.cli migrate | seed-demo | worker | outbox |
-make-signing-cert`."""
+make-signing-cert | demo-code`."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_code() -> int:
+    """The demo staff login's current two-factor code (from its published secret)."""
+    import pyotp
+
+    from core.demo import DEMO_STAFF_EMAIL, DEMO_STAFF_TOTP_SECRET
+
+    if get_settings().is_production:
+        print("APP_ENV=production: there is no demo staff login.")
+        return 1
+    print(f"{pyotp.TOTP(DEMO_STAFF_TOTP_SECRET).now()}  (code for {DEMO_STAFF_EMAIL}, now)")
+    return 0
+
+
 def _make_signing_cert(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -78,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     signing.add_argument("--path", help="where to write it (default: SIGNING_CERT_PATH)")
     signing.add_argument("--if-missing", action="store_true", help="do nothing if it exists")
+    commands.add_parser("demo-code", help="print the demo staff login's current sign-in code")
     outbox = commands.add_parser("outbox", help="print the latest emails, oldest first")
     outbox.add_argument("--limit", type=int, default=5)
     args = parser.parse_args(argv)
@@ -87,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "outbox":
         return _outbox(args)
+    if args.command == "demo-code":
+        return _demo_code()
     if args.command == "make-signing-cert":
         return _make_signing_cert(args)
     if args.command == "seed-demo":

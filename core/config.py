@@ -79,6 +79,34 @@ class Settings(BaseSettings):
         3, ge=1, description="password-reset emails one address can be sent in an hour"
     )
     min_password_length: int = Field(10, ge=8, description="shortest password accepted")
+    common_passwords_path: str = Field(
+        str(ROOT / "data" / "common-passwords.txt"),
+        description="list of the most common passwords (one a line, # for comments); a "
+        "password on it is refused",
+    )
+    password_check_workers: int = Field(
+        0,
+        ge=0,
+        description="password checks (bcrypt) one app process runs at once; the rest "
+        "wait their turn. 0: one fewer than the CPU cores, at least one",
+    )
+    password_check_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="how far below the pages' CPU priority a password check runs (the "
+        "checking threads' nice value): pages of signed-in users come first in a storm",
+    )
+    totp_issuer: str = Field(
+        "IMI Digital Certificates",
+        description="the name authenticator apps show beside the account's codes",
+    )
+    remember_browser_days: int = Field(
+        30, ge=1, description='days "Remember this browser" skips the code step'
+    )
+    remember_cookie_name: str = Field(
+        "dc_portal_remember", description='name of the "Remember this browser" cookie'
+    )
     smtp_host: str = Field("", description="SMTP server; empty keeps email in the outbox table")
     smtp_port: int = Field(25, description="SMTP port")
     smtp_user: str = Field("", description="SMTP user name, if the server needs one")

@@ -34,6 +34,12 @@ from core.models import (
 from core.text import search_key
 
 DEMO_PASSWORD = "demo-password-1"
+# The demo staff login's two-factor secret: staff must sign in with a code, so the demo
+# staff account is enrolled with this published secret (demo data only, never loaded in
+# production). Add it to an authenticator app, or print the code of the moment with
+# `python -m core.cli demo-code`; browser tests compute codes from it with pyotp.
+DEMO_STAFF_EMAIL = "staff@imi.example"
+DEMO_STAFF_TOTP_SECRET = "DEMOSTAFFDEMOSTAFFDEMOSTAFFDEMO2"
 TODAY = dt.date(2026, 11, 29)
 FIRST_NAMES = [
     "Alison",
@@ -333,7 +339,7 @@ def _seed_users(connection: Connection) -> list[int]:
         (1, "coordinator@fanshaws.example", "John", "McNabhan", Role.COORDINATOR, 1, password),
         (2, "user@fanshaws.example", "Delia", "Buchanan", Role.CENTRE_USER, 1, password),
         (3, "coordinator@northgate.example", "Aoife", "O'Brien", Role.COORDINATOR, 2, password),
-        (4, "staff@imi.example", "Priya", "Shah", Role.STAFF, None, password),
+        (4, DEMO_STAFF_EMAIL, "Priya", "Shah", Role.STAFF, None, password),
     ]
     for offset, (first, last) in enumerate(OPERATORS, start=5):
         email = f"{first.lower()}.{last.lower()}@imi.example"
@@ -356,6 +362,8 @@ def _seed_users(connection: Connection) -> list[int]:
                 created_at=dt.datetime(2016, 1, 4),
                 telephone="",
                 mobile="",
+                totp_secret=DEMO_STAFF_TOTP_SECRET if e == DEMO_STAFF_EMAIL else None,
+                totp_enabled_at=dt.datetime(2016, 1, 4) if e == DEMO_STAFF_EMAIL else None,
             )
             for i, e, f, s, r, c, p in people
         ],

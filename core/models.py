@@ -116,6 +116,8 @@ class Centre(Base):
     billing_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     delivery_address_id: Mapped[int | None] = mapped_column(ForeignKey("addresses.id"))
     email: Mapped[str] = mapped_column(String(254), default="")
+    # Set by the centre's coordinator: everyone at the centre signs in with a code too.
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     billing_address: Mapped[Address | None] = relationship(foreign_keys=[billing_address_id])
     delivery_address: Mapped[Address | None] = relationship(foreign_keys=[delivery_address_id])
 
@@ -136,6 +138,16 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     sessions_valid_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Two-factor sign-in (TOTP, RFC 6238): the base32 secret the authenticator app holds,
+    # when it was confirmed, and the last time-step whose code was accepted (a code is
+    # never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     @property
     def full_name(self) -> str:
@@ -575,6 +587,29 @@ class SignInTicket(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RecoveryCode(Base):
+    """One single-use recovery code of a user's second factor: its SHA-256 only."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RememberedBrowser(Base):
+    """A browser whose user ticked "Remember this browser": its token's SHA-256. It
+    skips the code step for that user until it expires or the user changes password,
+    signs out everywhere or has the second factor reset."""
+
+    __tablename__ = "remembered_browsers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class AuditEvent(Base):

@@ -25,6 +25,9 @@ class Actor:
     role: str
     centre_id: int | None
     centre_name: str = "No centre"
+    # Two-factor sign-in is required of them (staff, or a centre that requires it) and
+    # not set up yet: they may only set it up, or log out.
+    must_enrol: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -32,12 +35,16 @@ class Actor:
 
 
 STAFF_ONLY = "Only the awarding body's staff can do that."
+ENROL_FIRST = "Set up two-factor sign-in first: your account must use it."
 
 
 def require_staff(actor: Actor) -> None:
-    """Refuse anyone but staff: checked in core, whatever the menu shows."""
+    """Refuse anyone but staff, and staff who have not set up two-factor sign-in:
+    checked in core, whatever the menu shows."""
     if not actor.is_staff:
         raise PermissionDenied(STAFF_ONLY)
+    if actor.must_enrol:
+        raise PermissionDenied(ENROL_FIRST)
 
 
 def member_centre_ids(session: Session, user_id: int) -> list[int]:
@@ -72,7 +79,8 @@ def actor_for(session: Session, *, user: User) -> Actor:
     """The user's actor; their active centre falls back to the first one they may see.
     Staff act for no centre: they see every centre, and their own work (exports, jobs)
     is recorded against none, so that no centre's users ever see it. A centre user's
-    role is their role at that centre (the membership's), not the user's."""
+    role is their role at that centre (the membership's), not the user's. Two-factor
+    sign-in is required of staff and of members of a centre that requires it."""
     if user.role == Role.STAFF.value:
         return Actor(
             user_id=user.id,
@@ -80,8 +88,11 @@ def actor_for(session: Session, *, user: User) -> Actor:
             role=user.role,
             centre_id=None,
             centre_name=STAFF_CENTRE_NAME,
+            must_enrol=not user.has_two_factor,
         )
-    centres = {centre.id: centre.name for centre in centres_for(session, user=user)}
+    seen = centres_for(session, user=user)
+    centres = {centre.id: centre.name for centre in seen}
+    required = any(centre.require_two_factor for centre in seen)
     centre_id = user.active_centre_id if user.active_centre_id in centres else None
     if centre_id is None and centres:
         centre_id = next(iter(centres))
@@ -92,6 +103,7 @@ def actor_for(session: Session, *, user: User) -> Actor:
         role=role,
         centre_id=centre_id,
         centre_name="No centre" if centre_id is None else centres[centre_id],
+        must_enrol=required and not user.has_two_factor,
     )
 
 

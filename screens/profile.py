@@ -9,14 +9,17 @@ from ui.errors import show_error
 from ui.inputs import text_field
 from ui.layout import page_title
 from ui.services import current_actor, db
+from ui.two_factor import profile_section
 from ui.user_requests import additional_users
 
 page_title(
     "Profile",
     "Your sign-in details and your personal details. Each part saves on its own. "
     "Changing your password signs you out everywhere else. If you work for more than one "
-    "centre, **Centre** chooses the one every page shows. A centre coordinator asks us "
-    "for *Additional users* here and sees our answer.",
+    "centre, **Centre** chooses the one every page shows. *Two-factor sign-in* turns on "
+    "codes from a phone app after your password, makes new recovery codes, and signs you "
+    "out everywhere; a coordinator can require it of everyone at the centre. A centre "
+    "coordinator asks us for *Additional users* here and sees our answer.",
 )
 actor = current_actor()
 with db() as session:
@@ -32,8 +35,9 @@ with credentials, st.form("profile_password_form", clear_on_submit=True):
         "New password",
         type="password",
         autocomplete="new-password",
-        help="At least 10 characters and hard to guess: not your name or email, not a "
-        "common word or a repeat. A few unrelated words together work well.",
+        help="At least 10 characters and hard to guess: not containing your name, email "
+        "or centre, not one of the most common passwords, not a common word or a repeat. "
+        "A few unrelated words together work well.",
     )
     confirm = st.text_input("Confirm password", type="password", autocomplete="new-password")
     if st.form_submit_button("Save", type="primary", key="profile_save_password"):
@@ -84,6 +88,8 @@ with details, st.form("profile_details_form"):
             st.rerun()  # the header above shows the new name and centre at once
     if st.session_state.pop("profile_details_saved", False):
         st.success("Personal details saved.")
+
+profile_section()
 
 if actor.role == Role.COORDINATOR:
     additional_users()

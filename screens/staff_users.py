@@ -20,6 +20,7 @@ def users_frame(rows: list[UserRow]) -> pd.DataFrame:
             "Name": [row.name for row in rows],
             "Role": [row.role for row in rows],
             "Status": [row.status for row in rows],
+            "Two-factor": [row.two_factor for row in rows],
             "Created": [uk_datetime(row.created_at) for row in rows],
         }
     )
@@ -87,13 +88,14 @@ page_title(
     "email. Tick a user to change their role (a coordinator or centre user is one per "
     "centre: with the list filtered by a centre the role changes there only, else at each "
     "of their centres), **Disable** them (every sign-in they have "
-    "ends at once), **Enable** them again or **Unlock** an account locked after too many "
-    "wrong passwords; once done the user is let go, so tick them again for another "
-    "change. *Add a user to a centre* creates the account and emails a link to "
-    "set a first password (read it under Outbox when no mail server is set); an existing "
-    "account simply joins the centre. *Requests* holds coordinators' requests for "
-    "additional users: **Approve** adds the user, **Reject** needs a reason the "
-    "coordinator reads under Profile.",
+    "ends at once), **Enable** them again, **Unlock** an account locked after too many "
+    "wrong passwords or codes, or **Reset two-factor** for a user who lost their phone "
+    "(they are signed out and emailed, and set it up again); once done the user is let "
+    "go, so tick them again for another change. *Add a user to a centre* creates the "
+    "account and emails a link to set a first password (read it under Outbox when no "
+    "mail server is set); an existing account simply joins the centre. *Requests* "
+    "holds coordinators' requests for additional users: **Approve** adds the user, "
+    "**Reject** needs a reason the coordinator reads under Profile.",
 )
 show_done()
 with db() as session:

@@ -25,6 +25,9 @@ from core.text import search_key
 from core.users import Actor, actor_for
 
 PASSWORD = "correct-horse-battery"
+# Staff must use two-factor sign-in: factory staff are enrolled with this secret unless
+# a test says otherwise (two_factor=False); tests compute codes from it with pyotp.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _numbers = itertools.count(1)
 
 
@@ -51,8 +54,14 @@ def make_user(
     password: str | None = PASSWORD,
     first_name: str = "John",
     surname: str = "McNabhan",
+    two_factor: bool | None = None,
 ) -> User:
+    """A user; staff are enrolled in two-factor sign-in unless two_factor=False, others
+    only with two_factor=True."""
+    enrolled = role == Role.STAFF if two_factor is None else two_factor
     user = User(
+        totp_secret=TOTP_SECRET if enrolled else None,
+        totp_enabled_at=dt.datetime(2020, 1, 1) if enrolled else None,
         email=email or f"user{next(_numbers)}@centre.example",
         role=role.value,
         first_name=first_name,

@@ -3,13 +3,20 @@
 import datetime as dt
 import secrets
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from core import auth
+from core import auth, two_factor
 from core.cli import main
 from core.db import get_engine, migrate, session_scope
-from core.demo import DEMO_PASSWORD, DemoSize, seed_demo
+from core.demo import (
+    DEMO_PASSWORD,
+    DEMO_STAFF_EMAIL,
+    DEMO_STAFF_TOTP_SECRET,
+    DemoSize,
+    seed_demo,
+)
 from core.models import Candidate, Centre, Certificate, PrintBatch, User
 from core.search import SearchCriteria, search_certificates
 from core.users import actor_for
@@ -42,6 +49,22 @@ def test_demo_logins_sign_in_with_the_demo_password(db_url):
     seed_demo(get_engine(db_url))
     for email in LOGINS:
         assert auth.sign_in(email=email, password=DEMO_PASSWORD).email == email
+
+
+def test_demo_staff_completes_sign_in_with_a_code_from_the_published_secret(db_url):
+    seed_demo(get_engine(db_url))
+    accepted = auth.sign_in(email=DEMO_STAFF_EMAIL, password=DEMO_PASSWORD)
+    code = pyotp.TOTP(DEMO_STAFF_TOTP_SECRET).now()
+    signed_in = two_factor.finish_sign_in(pending=accepted.pending, code=code)
+    assert (accepted.needs_code, signed_in.email) == (True, DEMO_STAFF_EMAIL)
+
+
+def test_demo_code_prints_the_demo_staff_code_of_the_moment(db_url, capsys):
+    before = pyotp.TOTP(DEMO_STAFF_TOTP_SECRET).now()
+    assert main(["demo-code"]) == 0
+    after = pyotp.TOTP(DEMO_STAFF_TOTP_SECRET).now()
+    printed = capsys.readouterr().out.split()[0]
+    assert printed in {before, after}
 
 
 def _certificate_rows(url: str) -> list[tuple]:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import NoReturn
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core import auth
+from core import auth, two_factor
 from core.config import get_settings
 from core.errors import InvalidInput
 from core.links import same_origin_path_or
@@ -40,6 +41,7 @@ from web.scripts import SIGN_OUT, script_tag
 log = logging.getLogger(__name__)
 _PENDING_TICKET = "auth_pending_ticket"
 _PENDING_LOGOUT = "auth_pending_logout"
+_SECOND_STEP = "auth_second_step"  # the password step's pending token, while a code is asked
 DATABASE_UNREACHABLE = (
     "The portal cannot reach its database just now, so nobody can sign in. Please try "
     "again in a minute."
@@ -54,7 +56,8 @@ def _mark_signed_in(email: str, signed_in_at: float) -> None:
 
 
 def _forget_sign_in() -> None:
-    for key in ("authentication_status", "username", "signed_in_at", "actor", "user_name"):
+    keys = ("authentication_status", "username", "signed_in_at", "actor", "user_name")
+    for key in (*keys, _SECOND_STEP):
         st.session_state.pop(key, None)
 
 
@@ -137,7 +140,7 @@ def sign_in_form(*, then_home: bool = False) -> None:
 
     try:
         with st.spinner("Signing in…", show_time=False):
-            user = auth.sign_in(email=email, password=password, then=issue_ticket)
+            accepted = auth.sign_in(email=email, password=password, then=issue_ticket)
     except InvalidInput as error:
         show_error(error)
         return
@@ -145,11 +148,73 @@ def sign_in_form(*, then_home: bool = False) -> None:
         log.warning("sign-in: the database did not answer", exc_info=True)
         st.error(DATABASE_UNREACHABLE)
         return
-    _mark_signed_in(user.email, signed_in_at)
-    st.session_state[_PENDING_TICKET] = tickets[0]
+    if not accepted.needs_code:
+        _signed_in(accepted.email, signed_in_at, tickets[0], then_home=then_home)
+    remembered = st.context.cookies.get(get_settings().remember_cookie_name)
+    if done := two_factor.finish_with_remembered_browser(
+        pending=accepted.pending, token=remembered
+    ):
+        _complete_sign_in(done, then_home=then_home)
+    st.session_state[_SECOND_STEP] = accepted.pending
+    st.rerun()
+
+
+def _signed_in(email: str, signed_in_at: float, ticket: str, *, then_home: bool) -> NoReturn:
+    """This tab is signed in; its next run posts the ticket for the HttpOnly cookie."""
+    _mark_signed_in(email, signed_in_at)
+    st.session_state[_PENDING_TICKET] = ticket
+    st.session_state.pop(_SECOND_STEP, None)
     if then_home:  # the signed-in menu has no sign-in page: Streamlit opens its default
         st.switch_page(SIGN_IN.path)
     st.rerun()
+
+
+def _complete_sign_in(
+    signed_in: two_factor.SignedIn, *, then_home: bool, remember: bool = False
+) -> NoReturn:
+    """Both steps done: a ticket for the cookie; with `remember`, the sign-in response
+    also sets the HttpOnly "Remember this browser" cookie (core.two_factor)."""
+    signed_in_at = time.time()
+    with db() as session:
+        ticket = issue_sign_in_ticket(
+            session,
+            user_id=signed_in.user_id,
+            signed_in_at=signed_in_at,
+            remember_browser=remember,
+        )
+    _signed_in(signed_in.email, signed_in_at, ticket, then_home=then_home)
+
+
+def code_form(*, then_home: bool = False) -> None:
+    """The second step: a code from the authenticator app or a recovery code, and
+    whether to remember this browser. A lockout or a step left too long starts again."""
+    days = get_settings().remember_browser_days
+    with st.form("sign_in_code", enter_to_submit=True):
+        st.subheader("Two-factor sign-in")
+        st.write(
+            "Type the six-digit code your authenticator app shows for the Digital "
+            "Certificates portal now, or one of your recovery codes."
+        )
+        code = text_field("Code", 20, autocomplete="one-time-code")
+        remember = st.checkbox(
+            f"Remember this browser for {days} days",
+            help="On this browser your password alone signs you in until then. Not on a "
+            "shared computer. Changing your password or *Sign out everywhere* ends it.",
+        )
+        pressed = st.form_submit_button("Verify", type="primary")
+    if st.button("Start again with my password", type="tertiary"):
+        st.session_state.pop(_SECOND_STEP, None)
+        st.rerun()
+    if not pressed:
+        return
+    try:
+        signed_in = two_factor.finish_sign_in(pending=st.session_state[_SECOND_STEP], code=code)
+    except InvalidInput as error:
+        if isinstance(error, auth.AccountLocked | two_factor.SignInExpired):
+            st.session_state.pop(_SECOND_STEP, None)
+        show_error(error)
+        return
+    _complete_sign_in(signed_in, then_home=then_home, remember=remember)
 
 
 def sign_out(then: str = "/") -> None:
@@ -180,9 +245,10 @@ def sign_in_screen(*, then_home: bool = False) -> None:
         "Digital Certificates",
         "Sign in with your email address and password. First time here, or forgotten "
         "your password? Use the link under the form: we email you a link to set one. "
-        "After five wrong passwords in a row the account rests for 15 minutes. Checking "
-        "a certificate someone showed you needs no account: follow *Verify it* under "
-        "the form.",
+        "With two-factor sign-in on (all staff have it) you then type the code your "
+        "authenticator app shows, or a recovery code. After five wrong passwords or codes "
+        "in a row the account rests for 15 minutes. Checking a certificate someone showed "
+        "you needs no account: follow *Verify it* under the form.",
     )
     st.caption(
         "The secure portal for training centres: see, export, search and re-order the "
@@ -190,6 +256,9 @@ def sign_in_screen(*, then_home: bool = False) -> None:
     )
     left, _ = st.columns([2, 3])
     with left:
+        if st.session_state.get(_SECOND_STEP):
+            code_form(then_home=then_home)
+            return
         sign_in_form(then_home=then_home)
         st.page_link(
             FORGOT_PASSWORD.path,

@@ -45,14 +45,21 @@ class Screen:
     def path(self) -> str:
         return f"screens/{self.file}.py"
 
-    def page(self, default: bool = False) -> st.Page:
+    @property
+    def address(self) -> str:
+        """The screen's address in the browser (Streamlit names it after the file when
+        no url_path is given), for links that carry a query such as ?order=ID."""
+        return self.url_path or self.file
+
+    def page(self, default: bool = False, hidden: bool | None = None) -> st.Page:
+        hidden = self.hidden if hidden is None else hidden
         return st.Page(
             self.path,
             title=self.title,
             icon=f":material/{self.icon}:",
             url_path=self.url_path,
             default=default,
-            visibility="hidden" if self.hidden else "visible",
+            visibility="hidden" if hidden else "visible",
         )
 
     def is_for(self, role: str) -> bool:
@@ -127,6 +134,7 @@ SUPPORT = Screen(
 FAQ = Screen("faq", "FAQ", "quiz")
 LOGOUT = Screen("logout", "Logout", "logout")
 # Orders are a centre's purchases: staff place none (core refuses them too).
+TWO_FACTOR = Screen("two_factor", "Two-factor sign-in", "phonelink_lock", "two-factor", hidden=True)
 BASKET = Screen("basket", "Basket", "shopping_cart", hidden=True, roles=CENTRE_ROLES)
 CHECKOUT = Screen("checkout", "Checkout", "shopping_cart_checkout", hidden=True, roles=CENTRE_ROLES)
 TEST_GATEWAY = Screen(
@@ -241,6 +249,7 @@ SIGNED_IN = [
     SUPPORT,
     FAQ,
     LOGOUT,
+    TWO_FACTOR,
     BASKET,
     CHECKOUT,
     TEST_GATEWAY,
@@ -311,6 +320,23 @@ def opens_home_after_sign_in(page: st.Page) -> bool:
     """Whether signing in on a page drawn in place of `page` goes Home instead: Log out
     (the address a user is left on after logging out) is nowhere anyone means to go."""
     return page.url_path == LOGOUT.page().url_path
+
+
+ENROLMENT = (TWO_FACTOR, LOGOUT)
+
+
+def enrolment_pages(role: str) -> list[st.Page]:
+    """The menu while two-factor sign-in is required of the user and not set up: setting
+    it up and Logout. The role's other pages are known but hidden, so that an address
+    such as /staff-users draws the set-up page in its place (not "Page not found") and
+    opens once it is done."""
+    others = [screen.page(hidden=True) for screen in screens_for(role) if screen not in ENROLMENT]
+    return [TWO_FACTOR.page(default=True, hidden=False), LOGOUT.page(), *others]
+
+
+def is_enrolment(page: st.Page) -> bool:
+    """Whether a page may be drawn for a user who must set up two-factor sign-in."""
+    return page.url_path in {screen.page().url_path for screen in ENROLMENT}
 
 
 def signed_in_pages(role: str) -> dict[str, list[st.Page]]:

@@ -18,6 +18,7 @@ from core.accounts import (
     unlock_user,
 )
 from core.models import Role
+from core.two_factor import reset_second_factor
 from ui.layout import as_text
 from ui.staff_actions import run_action
 
@@ -29,7 +30,7 @@ def user_actions(user: UserRow, centre_id: int | None = None) -> None:
     the centre the list is filtered by, else at every centre of the user."""
     user_id = user.id
     st.markdown(f"**Ticked:** {as_text(user.name)} · {as_text(user.email)} · {user.status}")
-    role_col, *buttons = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
+    role_col, *buttons = st.columns([2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     current = next(role for role, name in ROLE_NAMES.items() if name == user.role)
     role = role_col.selectbox(
         "Role",
@@ -60,6 +61,17 @@ def user_actions(user: UserRow, centre_id: int | None = None) -> None:
         run_action(
             lambda s, a: unlock_user(s, actor=a, user_id=user_id),
             "Account unlocked.",
+            ticked_in="users",
+        )
+    if buttons[4].button(
+        "Reset two-factor",
+        icon=":material/phonelink_erase:",
+        help="A lost phone: their second factor, recovery codes and remembered browsers "
+        "end, they are signed out and emailed",
+    ):
+        run_action(
+            lambda s, a: reset_second_factor(s, actor=a, user_id=user_id),
+            "Two-factor sign-in reset; the user is signed out and emailed.",
             ticked_in="users",
         )
 

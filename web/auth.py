@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from core import two_factor
 from core.auth import end_sessions
 from core.config import get_settings
 from core.db import session_scope
@@ -18,9 +19,13 @@ from core.links import same_origin_path_or
 from core.sessions import (
     CookieToSet,
     deleted_session_cookie,
+    on_ticket_redeemed,
     redeem_sign_in_ticket,
     signed_in_actor,
 )
+
+# The "Remember this browser" cookie rides on the sign-in response (core.two_factor).
+on_ticket_redeemed(two_factor.remember_browser_cookie)
 
 SESSION_PATH = "/auth/session"
 LOGOUT_PATH = "/auth/logout"

@@ -1,0 +1,3 @@
+from ui.two_factor import enrolment_screen
+
+enrolment_screen()
