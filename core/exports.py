@@ -186,8 +186,10 @@ def request_export(
     selection: ExportSelection,
     file_name: str,
     description: str = "",
+    include_badges: bool = False,
 ) -> int:
-    """Create the export at once (Pending) and queue it for a worker; returns its id."""
+    """Create the export at once (Pending) and queue it for a worker; returns its id.
+    With `include_badges`, each PDF has its Open Badge (JSON) beside it in the zip."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
     refuse_unless_complete(session, ids, "its certificates can be exported")
@@ -209,7 +211,7 @@ def request_export(
         session,
         actor=actor,
         kind=KIND,
-        payload={"revoked": revoked},
+        payload={"revoked": revoked, **({"badges": True} if include_badges else {})},
         total=with_pdf,
         description=description,
         file_name=file_name,
@@ -423,8 +425,14 @@ def _not_included(job_id: int) -> str:
     )
 
 
+def _wants_badges(job_id: int) -> bool:
+    with session_scope() as session:
+        return bool((session.get(Job, job_id).payload or {}).get("badges"))
+
+
 def _write_zip(claim: Claim, stored_as: str) -> None:
     renderer = signing_renderer()
+    badges = _wants_badges(claim.job_id)
     done = 0
     with (
         open_export_file(stored_as, "wb") as handle,
@@ -433,10 +441,31 @@ def _write_zip(claim: Claim, stored_as: str) -> None:
         for contents in _chunks(claim.job_id):
             for content, pdf in zip(contents, renderer.render(contents), strict=True):
                 archive.writestr(pdf_name(content.number, content.full_name), pdf)
+            if badges:
+                _write_badges(archive, contents)
             done += len(contents)
             report_progress(claim, done)
         if listing := _not_included(claim.job_id):
             archive.writestr(NOT_INCLUDED, listing.encode())
+
+
+def _write_badges(archive: zipfile.ZipFile, contents: list[CertificateContent]) -> None:
+    """Each certificate's Open Badge beside its PDF: the same name, .json."""
+    from core.badges import badge_files
+
+    with session_scope() as session:
+        ids = dict(
+            session.execute(
+                select(Certificate.number, Certificate.id).where(
+                    Certificate.number.in_([content.number for content in contents])
+                )
+            ).all()
+        )
+    badges = badge_files(list(ids.values()))
+    for content in contents:
+        if (badge := badges.get(ids.get(content.number))) is not None:
+            name = pdf_name(content.number, content.full_name).removesuffix(".pdf") + ".json"
+            archive.writestr(name, badge.file_bytes())
 
 
 @job_task(KIND)

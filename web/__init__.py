@@ -1,0 +1,1 @@
+"""HTTP routes served beside the Streamlit app (Starlette): the centre API and Open Badges."""
