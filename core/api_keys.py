@@ -173,7 +173,9 @@ _ROW = (
 
 def list_api_keys(session: Session, *, actor: Actor) -> list[KeyRow]:
     """The keys of the actor's active centre, newest first (staff: every centre's)."""
-    query = select(*_ROW, Centre.number, Centre.name).join(Centre, Centre.id == ApiKey.centre_id)
+    query = select(
+        *_ROW, Centre.number.label("centre_number"), Centre.name.label("centre_name")
+    ).join(Centre, Centre.id == ApiKey.centre_id)
     if not actor.is_staff:
         _require_coordinator(actor)
         query = query.where(ApiKey.centre_id == actor.centre_id)
@@ -189,7 +191,7 @@ def list_api_keys(session: Session, *, actor: Actor) -> list[KeyRow]:
             revoked_at=row.revoked_at,
             last_used_at=row.last_used_at,
             last_used_from=row.last_used_from,
-            centre=f"{row.number} {row.name}",
+            centre=f"{row.centre_number} {row.centre_name}",
         )
         for row in rows
     ]
