@@ -120,3 +120,13 @@ def candidate_pdf(*, token: str, now: dt.datetime | None = None) -> bytes:
 
 def candidate_pdf_name(certificate: VerifiedCertificate) -> str:
     return f"certificate-{certificate.number}.pdf"
+
+
+def candidate_badge(*, token: str, now: dt.datetime | None = None):
+    """The certificate's Open Badge (core.badges.IssuedBadge), for the candidate to keep
+    in a wallet or profile; NotFound when it has none (before November 2017, revoked)."""
+    from core.badges import issue_badge
+
+    with session_scope() as session:
+        certificate, _ = _linked(session, token, now)
+        return issue_badge(session, certificate_id=certificate.id)

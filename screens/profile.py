@@ -5,6 +5,7 @@ from core.errors import InvalidInput
 from core.models import Role
 from core.users import centres_for, set_active_centre, update_personal_details
 from core.users import find_user_by_id as find_user
+from ui.api_keys import api_keys_section
 from ui.errors import show_error
 from ui.layout import page_title
 from ui.services import current_actor, db
@@ -15,7 +16,7 @@ page_title(
     "Your sign-in details and your personal details. Each part saves on its own. "
     "Changing your password signs you out everywhere else. If you work for more than one "
     "centre, **Centre** chooses the one every page shows. A centre coordinator asks us "
-    "for *Additional users* here and sees our answer.",
+    "for *Additional users* here and sees our answer, and makes the centre's *API keys*.",
 )
 actor = current_actor()
 with db() as session:
@@ -82,3 +83,4 @@ with details, st.form("profile_details_form"):
 
 if actor.role == Role.COORDINATOR:
     additional_users()
+    api_keys_section()
