@@ -233,9 +233,9 @@ def _decode_cursor(cursor: str, kinds: tuple[type, ...]) -> tuple:
         raise InvalidInput("cursor: not a cursor this API gave; start again without it") from None
 
 
-def etag(model: BaseModel) -> str:
+def etag(body: bytes) -> str:
     """A strong ETag of an answer's JSON."""
-    return '"' + hashlib.sha256(model.model_dump_json().encode()).hexdigest()[:32] + '"'
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 # Certificates --------------------------------------------------------------------------
@@ -268,27 +268,42 @@ def _certificates(actor: Actor) -> Select:
     )
 
 
-def _certificate_out(row) -> CertificateOut:
+def _certificate_values(row) -> dict[str, object]:
     (id_, number, candidate_number, first, surname, q_number, q_title, kind, grade) = row[:9]
     issue_date, expiry_date, batch_id, revoked, revoked_at, updated_at = row[9:]
-    return CertificateOut(
-        id=id_,
-        number=number,
-        candidate_number=candidate_number,
-        first_name=first,
-        surname=surname,
-        qualification_number=q_number,
-        qualification_title=q_title,
-        qualification_kind=kind,
-        grade=grade,
-        issue_date=issue_date,
-        expiry_date=expiry_date,
-        batch_id=batch_id,
-        revoked=revoked,
-        revoked_at=revoked_at,
-        has_pdf=has_pdf(issue_date),
-        has_badge=has_pdf(issue_date) and not revoked,
-        updated_at=updated_at,
+    return {
+        "id": id_,
+        "number": number,
+        "candidate_number": candidate_number,
+        "first_name": first,
+        "surname": surname,
+        "qualification_number": q_number,
+        "qualification_title": q_title,
+        "qualification_kind": kind,
+        "grade": grade,
+        "issue_date": issue_date,
+        "expiry_date": expiry_date,
+        "batch_id": batch_id,
+        "revoked": revoked,
+        "revoked_at": revoked_at,
+        "has_pdf": has_pdf(issue_date),
+        "has_badge": has_pdf(issue_date) and not revoked,
+        "updated_at": updated_at,
+    }
+
+
+def _certificate_out(row) -> CertificateOut:
+    return CertificateOut.model_validate(_certificate_values(row))
+
+
+def _certificate_page(rows: list, limit: int, cursor_of) -> CertificatePage:
+    """A page from `limit + 1` rows (one more means there is a next page), validated in
+    one go (pydantic's core validates a list of dicts ten times faster than one model
+    at a time)."""
+    data = [_certificate_values(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return CertificatePage.model_validate(
+        {"data": data, "next_cursor": cursor_of(data[-1]) if more else None}
     )
 
 
@@ -318,11 +333,8 @@ def list_certificates(
     rows = session.execute(
         statement.order_by(Certificate.updated_at, Certificate.id).limit(query.limit + 1)
     ).all()
-    data = [_certificate_out(row) for row in rows[: query.limit]]
-    more = len(rows) > query.limit
-    return CertificatePage(
-        data=data,
-        next_cursor=encode_cursor(data[-1].updated_at, data[-1].id) if more else None,
+    return _certificate_page(
+        rows, query.limit, lambda last: encode_cursor(last["updated_at"], last["id"])
     )
 
 
@@ -343,9 +355,7 @@ def list_batch_certificates(
         (after,) = _decode_cursor(query.cursor, (int,))
         statement = statement.where(Certificate.id > after)
     rows = session.execute(statement.order_by(Certificate.id).limit(query.limit + 1)).all()
-    data = [_certificate_out(row) for row in rows[: query.limit]]
-    more = len(rows) > query.limit
-    return CertificatePage(data=data, next_cursor=encode_cursor(data[-1].id) if more else None)
+    return _certificate_page(rows, query.limit, lambda last: encode_cursor(last["id"]))
 
 
 # Batches -------------------------------------------------------------------------------

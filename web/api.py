@@ -151,17 +151,19 @@ def _body(request: Request, model: type[api.Model]) -> api.Model:
 def _answer(operation: Operation, request: Request, result: Any) -> Response:
     if isinstance(result, Response):
         return result
-    body = result.model_dump(mode="json")
+    body = result.model_dump_json().encode()
     headers: dict[str, str] = {}
     if operation.etag:
-        tag = api.etag(result)
+        tag = api.etag(body)
         headers["ETag"] = tag
         wanted = [item.strip() for item in request.headers.get("if-none-match", "").split(",")]
         if tag in wanted or "*" in wanted:
             return Response(status_code=304, headers=headers)
     if operation.status == 202 and isinstance(result, api.ExportOut):
         headers["Location"] = PREFIX + f"/exports/{result.id}"
-    return JSONResponse(body, status_code=operation.status, headers=headers)
+    return Response(
+        body, status_code=operation.status, headers=headers, media_type="application/json"
+    )
 
 
 def _endpoint(operation: Operation) -> Callable[[Request], Response]:
