@@ -424,7 +424,7 @@ def _facts_query() -> Select:
             Candidate.surname,
             Candidate.email,
             QualificationRow.title,
-            QualificationRow.number,
+            QualificationRow.number.label("qualification_number"),
             QualificationRow.kind,
             Certificate.grade,
             Certificate.issue_date,
@@ -609,15 +609,38 @@ def _fingerprint(credential: dict[str, Any]) -> tuple[object, ...]:
     )
 
 
-def _record(certificate_id: int | None) -> None:
-    with session_scope() as own:
-        own.add(
-            Verification(
-                certificate_id=certificate_id,
-                method=VerificationMethod.BADGE.value,
-                found=certificate_id is not None,
-            )
+def _record(session: Session, certificate_id: int | None) -> None:
+    """Every question is recorded, in the caller's unit of work (a check never fails
+    after it)."""
+    session.add(
+        Verification(
+            certificate_id=certificate_id,
+            method=VerificationMethod.BADGE.value,
+            found=certificate_id is not None,
         )
+    )
+
+
+def _described(row, today: dt.date) -> VerifiedCertificate:
+    """What the Verify page shows, from the facts row (as core.verify.describe)."""
+    if row.revoked:
+        status, on = "Revoked", row.revoked_at.date() if row.revoked_at else None
+    elif row.expiry_date is not None and row.expiry_date < today:
+        status, on = "Expired", row.expiry_date
+    else:
+        status, on = "Valid", None
+    return VerifiedCertificate(
+        number=row.number,
+        full_name=f"{row.first_name} {row.surname}",
+        qualification_title=row.title,
+        qualification_number=row.qualification_number,
+        grade=row.grade,
+        issue_date=row.issue_date,
+        expiry_date=row.expiry_date,
+        awarding_body=AWARDING_BODY,
+        status=status,
+        status_date=on,
+    )
 
 
 def _signed_claims(token: str) -> dict[str, Any] | CredentialCheck:
@@ -648,28 +671,38 @@ def check_credential(
     """Check a pasted or uploaded Open Badge (our JSON file, or the VC-JWT alone): its
     proof against our published keys, then what it says against the register."""
     check_rate(client)
+    return assess_credential(session, text=text, today=today)
+
+
+def assess_credential(
+    session: Session, *, text: str, today: dt.date | None = None
+) -> CredentialCheck:
+    """check_credential without the client's rate limit (its cost is the limiter's,
+    the same for every way of verifying): the proof, then the register."""
     today = today or dt.date.today()
     token, document = _read(text)
     if token is None:
-        _record(None)
+        _record(session, None)
         return CredentialCheck(NOT_OURS, "It carries no proof (signature) of ours.")
     claims = _signed_claims(token)
     if isinstance(claims, CredentialCheck):
-        _record(None)
+        _record(session, None)
         return claims
     signed = claims["vc"]
     if not isinstance(signed, dict) or claims.get("jti") != signed.get("id"):
-        _record(None)
+        _record(session, None)
         return CredentialCheck(CHANGED, "Its claims and its credential disagree.")
     if claims.get("iss") != issuer_id():
-        _record(None)
+        _record(session, None)
         return CredentialCheck(NOT_OURS, "It names another issuer.")
     code = str(signed.get("id", "")).rsplit("/", 1)[-1]
-    certificate = session.scalar(select(Certificate).where(Certificate.verify_code == code))
-    _record(certificate.id if certificate else None)
-    if certificate is None:
+    row = session.execute(
+        _facts_query().add_columns(Certificate.revoked_at).where(Certificate.verify_code == code)
+    ).first()
+    _record(session, row.id if row else None)
+    if row is None or row.issue_date < PDF_FROM:
         return CredentialCheck(NOT_OURS, "Our register has no certificate for it.")
-    described = describe(certificate, today)
+    described = _described(row, today)
     if document is not None:
         shown = {name: value for name, value in document.items() if name != "proof"}
         if shown != signed:
@@ -678,8 +711,7 @@ def check_credential(
         return CredentialCheck(REVOKED, described.status_text, described)
     if described.status == "Expired":
         return CredentialCheck(EXPIRED, described.status_text, described)
-    facts = read_facts(session, [certificate.id]).get(certificate.id)
-    if facts is None or _fingerprint(build_credential(facts)) != _fingerprint(signed):
+    if _fingerprint(build_credential(BadgeFacts(*row[1:12]))) != _fingerprint(signed):
         return CredentialCheck(
             CHANGED, "It no longer matches our register: ask for a new one.", described
         )
