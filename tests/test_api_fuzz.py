@@ -31,6 +31,7 @@ CHECKS = [
     max_examples=20,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=list(HealthCheck),
 )
 def test_no_operation_fails_or_answers_outside_its_schema(case, world, badge_keys_dir, monkeypatch):
