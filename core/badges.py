@@ -472,6 +472,17 @@ def issue_badge(session: Session, *, certificate_id: int) -> IssuedBadge:
     return IssuedBadge(credential, sign(credential), facts.number)
 
 
+def badge_by_code(session: Session, *, code: str) -> IssuedBadge:
+    """The credential whose id ends in this code (the code of the certificate's QR
+    address): what its id dereferences to."""
+    certificate_id = session.scalar(
+        select(Certificate.id).where(Certificate.verify_code == (code or "")[:40])
+    )
+    if certificate_id is None:
+        raise NotFound("There is no credential with that ID.")
+    return issue_badge(session, certificate_id=certificate_id)
+
+
 def centre_badge(session: Session, *, actor: Actor, certificate_id: int) -> IssuedBadge:
     """A certificate's badge for a centre (another centre's: NotFound, as missing)."""
     from core.certificates import visible_certificate

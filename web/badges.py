@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core.badges import (
+    badge_by_code,
     check_credential,
-    issue_badge,
     issuer_profile,
     jwks,
     public_jwk,
@@ -23,7 +23,6 @@ from core.badges import (
 )
 from core.db import session_scope
 from core.errors import InvalidInput, NotFound, PortalError
-from core.models import Certificate
 from core.verify import TooManyVerifications
 from web.api import problem
 
@@ -58,17 +57,9 @@ def _status(request: Request) -> Response:
 
 def _credential(request: Request) -> Response:
     """The signed credential by its id (the code in its id, as in the PDF's QR code)."""
-    from sqlalchemy import select
-
-    code = request.path_params["code"][:40]
     try:
         with session_scope() as session:
-            certificate_id = session.scalar(
-                select(Certificate.id).where(Certificate.verify_code == code)
-            )
-            if certificate_id is None:
-                raise NotFound("There is no credential with that ID.")
-            badge = issue_badge(session, certificate_id=certificate_id)
+            badge = badge_by_code(session, code=request.path_params["code"])
     except NotFound as error:
         return problem(404, error.message, request)
     return JSONResponse(badge.document(), headers=NO_STORE)
