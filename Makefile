@@ -37,6 +37,7 @@ browser:
 run: $(RUNTIME)
 	$(BIN)/python -m core.cli migrate
 	$(BIN)/python -m core.cli make-signing-cert --if-missing
+	$(BIN)/python -m core.cli make-badge-key --if-missing
 	$(BIN)/python -m core.cli seed-demo --if-empty
 	VENV=$(VENV) PUBLIC_URL=$(PUBLIC_URL) $(BIN)/honcho start --port $(PORT)
 

@@ -219,6 +219,11 @@ def _filtered(query: Select, filters: BatchFilters) -> Select:
     return query.where(*conditions)
 
 
+def filter_batches(query: Select, filters: BatchFilters) -> Select:
+    """`query` narrowed by the Print Batches filters (the API's batches use them too)."""
+    return _filtered(query, filters)
+
+
 def _newest_first(query: Select) -> Select:
     return query.order_by(PrintBatch.started_at.desc(), PrintBatch.id.desc())
 

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from core.errors import NotFound
 from core.models import CandidateLink, Certificate, utcnow
 from core.signing import signing_renderer
 from core.verify import VerifiedCertificate, describe, give_verify_code, verification_address
+
+if TYPE_CHECKING:  # core.badges imports this module
+    from core.badges import IssuedBadge
 
 LINK_PATH = "my-certificate"
 LINK_NOT_USABLE = (
@@ -123,3 +127,13 @@ def candidate_pdf(*, token: str, now: dt.datetime | None = None) -> bytes:
 
 def candidate_pdf_name(certificate: VerifiedCertificate) -> str:
     return f"certificate-{certificate.number}.pdf"
+
+
+def candidate_badge(*, token: str, now: dt.datetime | None = None) -> IssuedBadge:
+    """The certificate's Open Badge (core.badges.IssuedBadge), for the candidate to keep
+    in a wallet or profile; NotFound when it has none (before November 2017, revoked)."""
+    from core.badges import issue_badge
+
+    with session_scope() as session:
+        certificate, _ = _linked(session, token, now)
+        return issue_badge(session, certificate_id=certificate.id)

@@ -72,6 +72,19 @@ def _make_signing_cert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_badge_key(args: argparse.Namespace) -> int:
+    from core.badges import badge_keys, make_badge_key
+
+    if args.if_missing and any(key.private is not None for key in badge_keys()):
+        return 0
+    kid = make_badge_key(algorithm=args.algorithm)
+    print(
+        f"Made Open Badges signing key {kid} in {get_settings().badge_keys_dir}: it signs new "
+        "credentials from now on; older keys stay published so their credentials verify."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     signing.add_argument("--path", help="where to write it (default: SIGNING_CERT_PATH)")
     signing.add_argument("--if-missing", action="store_true", help="do nothing if it exists")
     commands.add_parser("demo-code", help="print the demo staff login's current sign-in code")
+    badge = commands.add_parser(
+        "make-badge-key",
+        help="add an Open Badges signing key (a rotation: the newest signs, all verify)",
+    )
+    badge.add_argument("--algorithm", choices=("RS256", "ES256"), default="RS256")
+    badge.add_argument("--if-missing", action="store_true", help="do nothing if a key exists")
     outbox = commands.add_parser("outbox", help="print the latest emails, oldest first")
     outbox.add_argument("--limit", type=int, default=5)
     args = parser.parse_args(argv)
@@ -105,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo_code()
     if args.command == "make-signing-cert":
         return _make_signing_cert(args)
+    if args.command == "make-badge-key":
+        return _make_badge_key(args)
     if args.command == "seed-demo":
         if args.centres is None:
             args.centres = 3 if args.certificates <= 100_000 else 100

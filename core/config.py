@@ -165,6 +165,22 @@ class Settings(BaseSettings):
         description="where rate-limit counters live: memory:// (one process) or "
         "redis://host:6379/0 (shared by every app process)",
     )
+    api_rate_limit: str = Field(
+        "600/minute",
+        description="requests one API key may make to /api/v1 (the limits library's "
+        "notation); past it the API answers 429 with Retry-After",
+    )
+    badge_keys_dir: str = Field(
+        str(ROOT / "data" / "runtime" / "badge-keys"),
+        description="folder of the awarding body's Open Badges signing keys (PEM, one file "
+        "per key id); the newest signs, all are published so older credentials still "
+        "verify; `python -m core.cli make-badge-key` adds one (a rotation)",
+    )
+    badge_identity_salt: str = Field(
+        "",
+        description="salt of the candidate's hashed email in Open Badges credentials; empty "
+        "derives one from SECRET_KEY (set it before SECRET_KEY is ever rotated)",
+    )
     candidate_link_days: int = Field(
         90, ge=1, description="days a candidate's personal certificate link stays valid"
     )
@@ -237,7 +253,7 @@ class Settings(BaseSettings):
         "every request and answer); production refuses the published default",
     )
 
-    @field_validator("verify_rate_limit")
+    @field_validator("verify_rate_limit", "api_rate_limit")
     @classmethod
     def _rate_limit_in_limits_notation(cls, value: str) -> str:
         try:

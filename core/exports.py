@@ -236,9 +236,11 @@ def request_export(
     selection: ExportSelection,
     file_name: str,
     description: str = "",
+    include_badges: bool = False,
 ) -> int:
     """Create the export at once (Pending) and queue it for a worker; returns its id.
-    Whatever can be exported is; the rest is counted and listed in the zip."""
+    Whatever can be exported is; the rest is counted and listed in the zip. With
+    `include_badges`, each PDF has its Open Badge (JSON) beside it in the zip."""
     file_name, description = _check_names(file_name, description)
     ids = _selected_ids(session, actor, selection)
     plan = _counts(session, ids)
@@ -251,7 +253,11 @@ def request_export(
         session,
         actor=actor,
         kind=KIND,
-        payload={"revoked": plan.revoked, "not_printed": plan.not_printed},
+        payload={
+            "revoked": plan.revoked,
+            "not_printed": plan.not_printed,
+            **({"badges": True} if include_badges else {}),
+        },
         total=plan.with_pdf,
         description=description,
         file_name=file_name,
@@ -494,10 +500,16 @@ def _not_included(job_id: int, not_drawn: list[str]) -> str:
     )
 
 
+def _wants_badges(job_id: int) -> bool:
+    with session_scope() as session:
+        return bool((session.get_one(Job, job_id).payload or {}).get("badges"))
+
+
 def _write_zip(claim: Claim, stored_as: str) -> int:
     """Write the zip; a certificate that cannot be drawn is listed with the reason, never
     failing the others. Returns how many could not be drawn."""
     renderer = signing_renderer()
+    badges = _wants_badges(claim.job_id)
     done = 0
     not_drawn: list[str] = []
     with (
@@ -505,16 +517,40 @@ def _write_zip(claim: Claim, stored_as: str) -> int:
         zipfile.ZipFile(AppendOnly(handle), "w", zipfile.ZIP_STORED) as archive,
     ):
         for contents in _chunks(claim.job_id):
+            drawn = []
             for content, pdf in zip(contents, renderer.render_each(contents), strict=True):
                 if isinstance(pdf, NotDrawn):
                     not_drawn.append(f"{content.number}  {content.full_name}  {pdf.reason}")
                 else:
                     archive.writestr(pdf_name(content.number, content.full_name), pdf)
+                    drawn.append(content)
+            if badges:
+                _write_badges(archive, drawn)
             done += len(contents)
             report_progress(claim, done)
         if listing := _not_included(claim.job_id, not_drawn):
             archive.writestr(NOT_INCLUDED, listing.encode())
     return len(not_drawn)
+
+
+def _write_badges(archive: zipfile.ZipFile, contents: list[CertificateContent]) -> None:
+    """Each certificate's Open Badge beside its PDF: the same name, .json."""
+    from core.badges import badge_files
+
+    with session_scope() as session:
+        ids = dict(
+            session.execute(
+                select(Certificate.number, Certificate.id).where(
+                    Certificate.number.in_([content.number for content in contents])
+                )
+            ).all()
+        )
+    badges = badge_files(list(ids.values()))
+    for content in contents:
+        certificate_id = ids.get(content.number)
+        if certificate_id is not None and (badge := badges.get(certificate_id)) is not None:
+            name = pdf_name(content.number, content.full_name).removesuffix(".pdf") + ".json"
+            archive.writestr(name, badge.file_bytes())
 
 
 @job_task(KIND)

@@ -229,6 +229,8 @@ class Certificate(Base):
         Index("ix_cert_centre_number", "centre_id", "number"),
         Index("ix_cert_batch", "batch_id", "id"),
         Index("ix_cert_candidate", "candidate_id"),
+        # The API's incremental sync: a centre's certificates changed since a moment.
+        Index("ix_cert_centre_updated", "centre_id", "updated_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(search_text(30), unique=True)
@@ -248,6 +250,8 @@ class Certificate(Base):
     surname_key: Mapped[str] = mapped_column(search_text(100))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     verify_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Moved on by every change (ORM or Core UPDATE): the API's `updated_since`.
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     candidate: Mapped[Candidate] = relationship()
     qualification: Mapped[Qualification] = relationship()
@@ -646,6 +650,7 @@ class VerificationMethod(enum.StrEnum):
     CODE = "code"
     NUMBER = "number"
     UPLOAD = "upload"
+    BADGE = "badge"  # an Open Badge credential, pasted or uploaded
 
 
 class Verification(Base):
@@ -686,6 +691,38 @@ class CertificateNamePart(Base):
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
     part_key: Mapped[str] = mapped_column(search_text(100), primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+
+
+class ApiKeyScope(enum.StrEnum):
+    """What a centre's API key may do: read, or read and request exports."""
+
+    READ = "read"
+    EXPORT = "read+export"
+
+
+class ApiKey(Base):
+    """A centre's key for the /api/v1 HTTP API. Only the SHA-256 of its secret is kept;
+    `prefix` (the key's first characters, not secret) finds it and names it in lists."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_centre_created", "centre_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[ApiKeyScope] = mapped_column(
+        Enum(ApiKeyScope, native_enum=False, length=20, values_callable=_values)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_from: Mapped[str] = mapped_column(String(64), default="")
+    # Addresses the key has been used from (newest last, at most 50): a new one is audited.
+    addresses: Mapped[list] = mapped_column(JSON, default=list)
 
 
 def name_part_rows(*, certificate_id: int, centre_id: int, surname: str) -> list[dict]:

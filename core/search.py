@@ -137,6 +137,12 @@ def _conditions(criteria: SearchCriteria, centre_id: int | None) -> list:
     return conditions
 
 
+def search_conditions(criteria: SearchCriteria, centre_id: int | None) -> list:
+    """The Search page's criteria as SQL conditions (none when all are empty); the
+    caller scopes the query to the centre."""
+    return _conditions(criteria, centre_id)
+
+
 def _search_query(actor: Actor, criteria: SearchCriteria) -> Select:
     if criteria.is_empty():
         raise InvalidInput(ASK_FOR_A_CRITERION)

@@ -1,6 +1,7 @@
 import streamlit as st
 
-from core.candidate_links import open_candidate_link
+from core.badges import linkedin_address
+from core.candidate_links import candidate_badge, open_candidate_link
 from core.errors import PortalError
 from core.text import uk_date
 from ui.errors import show_error
@@ -15,7 +16,9 @@ page_title(
     "This page is yours through the link in your email. Download your certificate as a "
     "PDF (a digital copy: it is signed by the awarding body and cannot be printed; ask "
     "your centre for a printed copy), and give employers the verification address so "
-    "they can check it themselves.",
+    "they can check it themselves. Your certificate is also an **Open Badge**: a "
+    "digital credential signed by the awarding body that you can keep in a wallet app, "
+    "and that anyone can verify on our Verify page.",
 )
 token = st.query_params.get("token", "")
 try:
@@ -28,11 +31,28 @@ except PortalError as error:
 
 show_verified(mine.certificate)
 if mine.has_pdf:
-    st.link_button(
+    buttons = st.container(horizontal=True)
+    buttons.link_button(
         "Download your certificate (PDF)",
         candidate_link(token),
         icon=":material/download:",
         type="primary",
+    )
+    buttons.download_button(
+        "Download Open Badge",
+        data=lambda: candidate_badge(token=token).file_bytes(),
+        file_name=f"open-badge-{mine.certificate.number}.json",
+        mime="application/json",
+        icon=":material/workspace_premium:",
+        help="Your certificate as an Open Badges 3.0 credential (JSON), signed by the "
+        "awarding body: import it into a digital wallet, or give it to anyone to verify.",
+    )
+    buttons.link_button(
+        "Add to LinkedIn",
+        linkedin_address(mine.certificate, mine.verify_url),
+        icon=":material/add_link:",
+        help="Adds the qualification to the Licences & certifications of your LinkedIn "
+        "profile, with the verification address.",
     )
 st.markdown("**Verification address**: give it to an employer, or use the copy button.")
 st.code(mine.verify_url, language=None, wrap_lines=True)

@@ -5,6 +5,7 @@ from core.errors import InvalidInput
 from core.models import Role
 from core.users import centres_for, set_active_centre, update_personal_details
 from core.users import find_user_by_id as find_user
+from ui.api_keys import api_keys_section
 from ui.errors import show_error
 from ui.inputs import text_field
 from ui.layout import page_title
@@ -19,7 +20,8 @@ page_title(
     "centre, **Centre** chooses the one every page shows. *Two-factor sign-in* turns on "
     "codes from a phone app after your password, makes new recovery codes, and signs you "
     "out everywhere; a coordinator can require it of everyone at the centre. A centre "
-    "coordinator asks us for *Additional users* here and sees our answer.",
+    "coordinator asks us for *Additional users* here and sees our answer, and makes the "
+    "centre's *API keys*.",
 )
 actor = current_actor()
 with db() as session:
@@ -93,3 +95,4 @@ profile_section()
 
 if actor.role == Role.COORDINATOR:
     additional_users()
+    api_keys_section()

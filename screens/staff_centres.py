@@ -2,6 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from core.centres import CentreRow, list_centres
+from ui.api_keys import staff_api_keys_section
 from ui.centre_form import EDITING, centre_editor
 from ui.filters import Filter, filter_bar
 from ui.layout import page_title
@@ -43,7 +44,7 @@ page_title(
     "choose **Edit ticked centre** to change its details, or **New centre**. The billing "
     "and delivery addresses are the ones Centre Credits orders use, whatever the user "
     "types at checkout; orders already placed keep the addresses they were placed with. "
-    "Users of a centre are added under *Users*.",
+    "Users of a centre are added under *Users*. Centres' *API keys* are listed below.",
 )
 if message := st.session_state.pop("centres_saved", None):
     st.success(message)
@@ -56,3 +57,5 @@ if buttons.button("Edit ticked centre", icon=":material/edit:", disabled=chosen 
 editing = st.session_state.get(EDITING)
 if editing is not None:
     centre_editor(None if editing == "new" else editing)
+
+staff_api_keys_section()

@@ -1,19 +1,21 @@
 import streamlit as st
 
+from core.badges import check_credential
 from core.errors import PortalError
 from core.verify import verify_by_code, verify_by_number, verify_upload
 from ui.errors import show_error
 from ui.inputs import text_field
 from ui.layout import page_title
 from ui.services import db
-from ui.verification import client_key, show_verified
+from ui.verification import client_key, show_credential_check, show_verified
 
 page_title(
     "Verify a certificate",
     "Check that a certificate of the Institute of the Motor Industry is genuine and still "
     "valid. Scan the QR code on the certificate, or type its certificate number and the "
     "holder's surname as printed. You can also upload the certificate's PDF: we check its "
-    "digital signature and that what it says matches our register.",
+    "digital signature and that what it says matches our register. An **Open Badge** "
+    "(our JSON file, or its JWT) can be pasted or uploaded too.",
 )
 
 
@@ -43,7 +45,7 @@ code = st.query_params.get("code", "")
 if code:
     _answer(f"code:{code}", lambda session: verify_by_code(session, code=code, client=client_key()))
 
-by_number, by_upload = st.tabs(["Certificate number", "Upload a PDF"])
+by_number, by_upload, by_badge = st.tabs(["Certificate number", "Upload a PDF", "Open Badge"])
 with by_number, st.form("verify_number_form"):
     number = text_field("Certificate number", 40, placeholder="016559933-01-1800")
     surname = text_field("Holder's surname", 100)
@@ -100,3 +102,26 @@ with by_upload:
             if result.certificate is not None:
                 st.caption("The certificate this PDF names, as our register holds it:")
                 show_verified(result.certificate, banner=result.trustworthy)
+
+with by_badge:
+    with st.form("verify_badge_form"):
+        pasted = st.text_area(
+            "Open Badge credential",
+            placeholder="Paste the JSON file's text, or the JWT (eyJ…)",
+            height=120,
+            max_chars=200_000,
+        )
+        badge_file = st.file_uploader(
+            "…or upload it", type=["json", "jwt", "txt"], key="verify_badge_file"
+        )
+        checked = st.form_submit_button("Check", type="primary", icon=":material/verified:")
+    if checked:
+        text = badge_file.getvalue().decode("utf-8", "replace") if badge_file else pasted
+        found = _once(
+            f"badge:{hash(text)}",
+            lambda session: check_credential(session, text=text, client=client_key()),
+        )
+        if isinstance(found, PortalError):
+            show_error(found)
+        else:
+            show_credential_check(found)

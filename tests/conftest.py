@@ -17,6 +17,9 @@ from core.db import get_engine, migrate, session_scope
 from core.models import Base
 from core.signing import make_signing_cert
 
+# Open Badges signing keys (BADGE_KEYS_DIR), and two centres with API keys.
+pytest_plugins = ["tests.badge_keys", "tests.api_world"]
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.badges import CHANGED, EXPIRED, NOT_OURS, REVOKED, VALID, CredentialCheck
 from core.verify import VerifiedCertificate
 from ui.certificates import card_table
 
@@ -32,3 +33,32 @@ def show_verified(certificate: VerifiedCertificate, banner: bool = True) -> None
             icon=_ICONS.get(certificate.status, ":material/block:"),
         )
     st.html(card_table(certificate.fields()))
+
+
+def _verdict_text(check: CredentialCheck) -> str:
+    awarding_body = check.certificate.awarding_body if check.certificate else "awarding body"
+    if check.verdict == VALID:
+        return f"**Valid**: signed by the {awarding_body}, unchanged, and matches our register."
+    if check.verdict in (EXPIRED, REVOKED):
+        return f"**{check.reason}**: this Open Badge was issued by the {awarding_body}."
+    advice = "Do not rely on it; verify by certificate number instead."
+    return f"**{check.verdict}**: {check.reason} {advice}"
+
+
+_BANNERS = {
+    VALID: (st.success, ":material/verified_user:"),
+    EXPIRED: (st.warning, ":material/schedule:"),
+    REVOKED: (st.error, ":material/block:"),
+    NOT_OURS: (st.error, ":material/gpp_bad:"),
+    CHANGED: (st.error, ":material/gpp_bad:"),
+}
+
+
+def show_credential_check(check: CredentialCheck) -> None:
+    """The verdict on an Open Badge in the PDF check's words, then the certificate as our
+    register holds it."""
+    banner, icon = _BANNERS[check.verdict]
+    banner(_verdict_text(check), icon=icon)
+    if check.certificate is not None:
+        st.caption("The certificate it names, as our register holds it:")
+        show_verified(check.certificate, banner=False)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from web import auth, downloads
+from web import api, auth, badges, downloads
 from web.security import ClientAddressMiddleware, MetricsGuardMiddleware, SecurityHeadersMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
     """Streamlit's reserved paths (/_stcore/, /media/, /component/, /static/) are not
     ours; everything else a page does not answer goes here."""
-    routes: list[BaseRoute] = [*auth.routes, *downloads.routes]
-    # Other packages' routes join here: web.api.routes (mounted under /api/v1) and
-    # web.badges.routes (Open Badges), each a list[starlette.routing.BaseRoute].
-    return routes
+    # web.api's last route answers any other /api/v1 address with a 404 problem, so it
+    # stays after every other route under /api/v1.
+    return [*auth.routes, *downloads.routes, *badges.routes, *api.routes]
 
 
 def all_middleware() -> list[Middleware]:

@@ -1,0 +1,335 @@
+"""Open Badges 3.0: each certificate as a signed OpenBadgeCredential, valid against the
+official schema, its VC-JWT proof checked with another JOSE library (joserfc) than the
+one that signs (PyJWT), and the Verify page's check of a pasted credential."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from joserfc import jws, jwt
+from joserfc.jwk import KeySet
+from jsonschema import Draft201909Validator
+from sqlalchemy import update
+
+from core.badges import (
+    CHANGED,
+    EXPIRED,
+    NOT_ELIGIBLE,
+    NOT_OURS,
+    REVOKED,
+    VALID,
+    BadgeKey,
+    build_credential,
+    check_credential,
+    issue_badge,
+    issuer_profile,
+    jwks,
+    level_of,
+    linkedin_address,
+    make_badge_key,
+    read_facts,
+    sign,
+    status_document,
+)
+from core.db import session_scope
+from core.errors import NotFound
+from core.models import Certificate, Role
+from core.revocation import revoke_certificate
+from core.verify import describe
+from tests.factories import make_actor, make_candidate, make_centre, make_certificate
+
+REFERENCE = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "openbadges-3.0"
+)
+TODAY = dt.date(2026, 12, 6)
+
+
+def _schema(name: str) -> Draft201909Validator:
+    return Draft201909Validator(json.loads((REFERENCE / name).read_text()))
+
+
+@pytest.fixture
+def client() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def certificate(db_url, badge_keys_dir) -> dict:
+    """Siân O'Brien's Distinction, issued 6 June 2019, expiring 6 June 2029."""
+    with session_scope(db_url) as session:
+        centre = make_centre(session, "Fanshaws")
+        candidate = make_candidate(
+            session, first_name="Siân", surname="O'Brien", email="Sian@Mail.example"
+        )
+        made = make_certificate(
+            session, centre, candidate=candidate, issue_date=dt.date(2019, 6, 6)
+        )
+        made.grade, made.expiry_date = "Distinction", dt.date(2029, 6, 6)
+        session.flush()
+        return {"id": made.id, "number": made.number, "centre": centre}
+
+
+def _issue(db_url, certificate_id: int):
+    with session_scope(db_url) as session:
+        return issue_badge(session, certificate_id=certificate_id)
+
+
+def _check(db_url, text: str, client: str, today: dt.date = TODAY):
+    with session_scope(db_url) as session:
+        return check_credential(session, text=text, client=client, today=today)
+
+
+def _payload(token: str) -> dict:
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def test_the_credential_is_valid_against_the_official_schema(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    errors = [
+        error.message
+        for error in _schema("achievementcredential.schema.json").iter_errors(badge.document())
+    ]
+    assert errors == []
+    assert badge.credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+
+
+def test_the_issuer_profile_is_valid_against_the_profile_schema(db_url, badge_keys_dir):
+    profile = issuer_profile()
+    assert list(_schema("profile.schema.json").iter_errors(profile)) == []
+    assert profile["publicKey"] == jwks()["keys"]
+
+
+def test_the_credential_says_what_the_certificate_says(db_url, certificate):
+    credential = _issue(db_url, certificate["id"]).credential
+    subject = credential["credentialSubject"]
+    achievement = subject["achievement"]
+    assert credential["issuer"]["name"] == "Institute of the Motor Industry"
+    assert achievement["name"] == "IMI Level 3 Diploma"
+    assert achievement["humanCode"].startswith("603/")
+    assert achievement["tag"] == ["Qualification", "Level 3"]
+    assert achievement["achievementType"] == "Diploma"
+    assert subject["result"][0]["value"] == "Distinction"
+    assert subject["licenseNumber"] == certificate["number"]
+    assert credential["issuanceDate"] == "2019-06-06T00:00:00Z"
+    assert credential["expirationDate"] == "2029-06-06T23:59:59Z"
+    assert credential["credentialStatus"]["id"].startswith(
+        "https://certificates.example/badges/status/"
+    )
+
+
+def test_the_candidate_is_a_salted_email_hash_and_never_the_date_of_birth(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    email = next(
+        item
+        for item in badge.credential["credentialSubject"]["identifier"]
+        if item["identityType"] == "emailAddress"
+    )
+    import hashlib
+
+    expected = hashlib.sha256(("sian@mail.example" + email["salt"]).encode()).hexdigest()
+    assert email["hashed"] is True and email["identityHash"] == f"sha256${expected}"
+    assert "1981" not in badge.jwt and "1981" not in json.dumps(badge.document())
+
+
+def test_without_an_email_the_certificate_number_identifies_the_candidate(db_url, badge_keys_dir):
+    with session_scope(db_url) as session:
+        centre = make_centre(session)
+        candidate = make_candidate(session, email=None)
+        made = make_certificate(session, centre, candidate=candidate)
+        facts = read_facts(session, [made.id])[made.id]
+    identifiers = build_credential(facts)["credentialSubject"]["identifier"]
+    assert identifiers[1] == {
+        "type": "IdentityObject",
+        "hashed": False,
+        "identityHash": made.number,
+        "identityType": "identifier",
+    }
+
+
+@pytest.mark.parametrize(
+    ("issue_date", "revoked"), [(dt.date(2017, 10, 31), False), (dt.date(2019, 1, 1), True)]
+)
+def test_certificates_before_november_2017_or_revoked_have_no_badge(
+    db_url, badge_keys_dir, issue_date, revoked
+):
+    with session_scope(db_url) as session:
+        made = make_certificate(session, make_centre(session), issue_date=issue_date)
+        made.revoked = revoked
+    with pytest.raises(NotFound, match="1 November 2017"):
+        _issue(db_url, made.id)
+    assert "1 November 2017" in NOT_ELIGIBLE
+
+
+def test_the_proof_verifies_with_another_jose_library_from_the_published_keys(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    keys = KeySet.import_key_set(json.loads(json.dumps(jwks())))
+    token = jwt.decode(badge.jwt, keys, algorithms=["RS256"])
+    header = token.header
+    assert set(header) == {"alg", "kid", "typ"} and header["typ"] == "JWT"
+    assert header["kid"].startswith("https://certificates.example/badges/keys/")
+    claims = token.claims
+    assert claims["vc"] == badge.credential
+    assert claims["iss"] == badge.credential["issuer"]["id"]
+    assert claims["jti"] == badge.credential["id"]
+    assert claims["sub"] == badge.credential["credentialSubject"]["id"]
+    assert claims["nbf"] == int(dt.datetime(2019, 6, 6, tzinfo=dt.UTC).timestamp())
+    assert claims["exp"] == int(dt.datetime(2029, 6, 6, 23, 59, 59, tzinfo=dt.UTC).timestamp())
+
+
+def test_a_changed_payload_fails_the_other_librarys_check(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    head, _body, signature = badge.jwt.split(".")
+    claims = _payload(badge.jwt)
+    claims["vc"]["credentialSubject"]["result"][0]["value"] = "Pass"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    keys = KeySet.import_key_set(jwks())
+    with pytest.raises(Exception, match="signature"):
+        jws.deserialize_compact(f"{head}.{forged}.{signature}", keys)
+
+
+def test_the_published_keys_hold_nothing_private(db_url, badge_keys_dir):
+    for key in jwks()["keys"]:
+        assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
+
+
+def test_a_rotation_keeps_older_credentials_verifiable(db_url, certificate, client):
+    older = _issue(db_url, certificate["id"])
+    make_badge_key(now=dt.datetime(2099, 1, 1))
+    newer = _issue(db_url, certificate["id"])
+    kid = lambda token: json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]  # noqa: E731
+    assert kid(older.jwt) != kid(newer.jwt)
+    assert len(jwks()["keys"]) == 2
+    assert _check(db_url, older.jwt, client).verdict == VALID
+    assert _check(db_url, newer.jwt, client).verdict == VALID
+
+
+def test_a_retired_key_kept_as_its_public_half_still_verifies(
+    db_url, certificate, client, badge_keys_dir
+):
+    older = _issue(db_url, certificate["id"])
+    (path,) = badge_keys_dir.glob("*.pem")
+    from core.badges import badge_keys
+
+    (key,) = badge_keys()
+    from cryptography.hazmat.primitives import serialization
+
+    public = key.public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    path.unlink()
+    (badge_keys_dir / f"{key.kid}.pub.pem").write_bytes(public)
+    assert _check(db_url, older.jwt, client).verdict == VALID
+
+
+def test_our_json_file_and_the_jwt_alone_are_both_valid(db_url, certificate, client):
+    badge = _issue(db_url, certificate["id"])
+    for text in (badge.file_bytes().decode(), badge.jwt):
+        found = _check(db_url, text, client)
+        assert (found.verdict, found.certificate.number) == (VALID, certificate["number"])
+
+
+def test_a_revoked_certificates_credential_answers_revoked(db_url, certificate, client):
+    badge = _issue(db_url, certificate["id"])
+    with session_scope(db_url) as session:
+        staff = make_actor(session, role=Role.STAFF)
+        revoke_certificate(
+            session, actor=staff, number=certificate["number"], reason="Issued in error"
+        )
+    assert _check(db_url, badge.jwt, client).verdict == REVOKED
+
+
+def test_an_expired_certificates_credential_answers_expired(db_url, certificate, client):
+    badge = _issue(db_url, certificate["id"])
+    found = _check(db_url, badge.jwt, client, today=dt.date(2030, 1, 1))
+    assert (found.verdict, found.reason) == (EXPIRED, "Expired on 06/06/2029")
+
+
+def test_an_edited_json_file_answers_changed(db_url, certificate, client):
+    document = _issue(db_url, certificate["id"]).document()
+    document["credentialSubject"]["result"][0]["value"] = "Distinction*"
+    assert _check(db_url, json.dumps(document), client).verdict == CHANGED
+
+
+def test_a_jwt_with_a_changed_payload_answers_changed(db_url, certificate, client):
+    badge = _issue(db_url, certificate["id"])
+    head, _, signature = badge.jwt.split(".")
+    claims = _payload(badge.jwt)
+    claims["vc"]["name"] = "IMI Level 4 Diploma"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert _check(db_url, f"{head}.{forged}.{signature}", client).verdict == CHANGED
+
+
+def test_a_credential_whose_certificate_was_corrected_since_answers_changed(
+    db_url, certificate, client
+):
+    badge = _issue(db_url, certificate["id"])
+    with session_scope(db_url) as session:
+        session.execute(
+            update(Certificate).where(Certificate.id == certificate["id"]).values(grade="Merit")
+        )
+    assert _check(db_url, badge.jwt, client).verdict == CHANGED
+
+
+def test_a_credential_signed_with_another_key_is_not_issued_by_us(
+    db_url, certificate, client, tmp_path
+):
+    badge = _issue(db_url, certificate["id"])
+    from core.badges import _load
+
+    stranger: BadgeKey = _load(tmp_path / f"{make_badge_key(tmp_path)}.pem")
+    assert _check(db_url, sign(badge.credential, stranger), client).verdict == NOT_OURS
+
+
+def test_a_credential_without_a_proof_is_not_issued_by_us(db_url, certificate, client):
+    credential = _issue(db_url, certificate["id"]).credential
+    assert _check(db_url, json.dumps(credential), client).verdict == NOT_OURS
+
+
+def test_the_status_document_lists_the_credential_once_revoked(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    code = badge.credential["id"].rsplit("/", 1)[-1]
+    with session_scope(db_url) as session:
+        assert status_document(session, code=code)["revokedCredentials"] == []
+        staff = make_actor(session, role=Role.STAFF)
+        revoke_certificate(session, actor=staff, number=certificate["number"], reason="Fraud")
+    with session_scope(db_url) as session:
+        listed = status_document(session, code=code)["revokedCredentials"]
+    assert listed == [{"id": badge.credential["id"], "revocationReason": "Fraud"}]
+
+
+def test_the_linkedin_address_carries_name_issuer_month_and_verify_address(db_url, certificate):
+    with session_scope(db_url) as session:
+        shown = describe(session.get(Certificate, certificate["id"]), TODAY)
+    address = linkedin_address(shown, "https://certificates.example/verify?code=abc")
+    parts = urlsplit(address)
+    assert (parts.netloc, parts.path) == ("www.linkedin.com", "/profile/add")
+    assert parse_qs(parts.query) == {
+        "startTask": ["CERTIFICATION_NAME"],
+        "name": ["IMI Level 3 Diploma"],
+        "organizationName": ["Institute of the Motor Industry"],
+        "issueYear": ["2019"],
+        "issueMonth": ["6"],
+        "expirationYear": ["2029"],
+        "expirationMonth": ["6"],
+        "certUrl": ["https://certificates.example/verify?code=abc"],
+        "certId": [certificate["number"]],
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("IMI Level 3 Diploma in Light Vehicle Maintenance", "Level 3"),
+        ("IMI Entry Level Award in Vehicle Studies", "Entry Level"),
+        ("Quality Assured Programme in Bodywork", None),
+    ],
+)
+def test_the_level_is_read_from_the_qualification_title(title, level):
+    assert level_of(title) == level
