@@ -1,7 +1,7 @@
 """The money path: card answers kept, one order line per achievement, roles per centre.
 
-Revision ID: 0010
-Revises: 0013
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06
 
 - card_answers keeps every card provider's answer as it came back and what was done
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0013"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

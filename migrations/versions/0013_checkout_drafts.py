@@ -1,7 +1,7 @@
 """Checkout drafts: the step and addresses of a checkout under way, per user.
 
-Revision ID: 0014
-Revises: 0015
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 
 A reload during checkout went back to step 1 and lost the addresses (they lived in the
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Two-factor sign-in: TOTP secrets, recovery codes, remembered browsers, a centre's rule.
 
-Revision ID: 0011
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 
 users gain totp_secret (base32), totp_enabled_at and totp_last_step (the last accepted
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,6 @@
-"""Migration 0010 on a database with today's data: roles move to memberships unchanged,
-and order lines that already break one-per-achievement stay but stop counting."""
+"""Migration 0011 (the money path) on a database with today's data: roles move to
+memberships unchanged, and order lines that already break one-per-achievement stay but
+stop counting."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def at_0009(request, tmp_path) -> Iterator[str]:
 
 
 def test_each_membership_keeps_its_users_role_of_today(at_0009):
-    command.upgrade(alembic_config(at_0009), "0010")
+    command.upgrade(alembic_config(at_0009), "0011")
     with get_engine(at_0009).connect() as connection:
         roles = connection.execute(
             text("SELECT user_id, centre_id, role FROM memberships ORDER BY user_id, centre_id")
@@ -75,7 +76,7 @@ def test_each_membership_keeps_its_users_role_of_today(at_0009):
 
 
 def test_a_second_line_of_one_achievement_stays_in_its_order_but_stops_counting(at_0009):
-    command.upgrade(alembic_config(at_0009), "0010")
+    command.upgrade(alembic_config(at_0009), "0011")
     with get_engine(at_0009).connect() as connection:
         lines = connection.execute(
             text("SELECT id, candidate_id, qualification_id, active FROM order_lines ORDER BY id")
@@ -88,6 +89,6 @@ def test_a_second_line_of_one_achievement_stays_in_its_order_but_stops_counting(
 
 
 def test_the_database_refuses_a_second_line_of_an_achievement_after_the_migration(at_0009):
-    command.upgrade(alembic_config(at_0009), "0010")
+    command.upgrade(alembic_config(at_0009), "0011")
     with pytest.raises(Exception, match=r"(?i)unique"), get_engine(at_0009).begin() as connection:
         connection.execute(text("UPDATE order_lines SET active = true WHERE id = 2"))
