@@ -105,11 +105,12 @@ with by_upload:
 
 with by_badge:
     with st.form("verify_badge_form"):
-        pasted = st.text_area(
+        pasted = text_field(
             "Open Badge credential",
+            200_000,
+            area=True,
             placeholder="Paste the JSON file's text, or the JWT (eyJ…)",
             height=120,
-            max_chars=200_000,
         )
         badge_file = st.file_uploader(
             "…or upload it", type=["json", "jwt", "txt"], key="verify_badge_file"

@@ -103,7 +103,7 @@ def make_candidate(
     candidate_number: str | None = None,
 ) -> Candidate:
     candidate = Candidate(
-        candidate_number=candidate_number or f"{42000000 + next(_numbers)}",
+        candidate_number=candidate_number or f"{43000000 + next(_numbers)}",  # demo: 42…
         first_name=first_name,
         surname=surname,
         birth_date=birth_date,

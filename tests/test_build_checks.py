@@ -106,8 +106,7 @@ def test_deptry_fails_when_a_package_core_imports_is_only_a_dev_requirement(tree
     _requirement_moved(tree, "pypdf", to="requirements-dev.txt")
     result = _run(tree, *RUNTIME_DEPTRY)
     assert result.returncode == 1
-    assert "core/verify.py" in result.stdout
-    assert "DEP004 'pypdf' imported but declared as a dev dependency" in result.stdout
+    assert re.search(r"core/\w+\.py:\d+:\d+: DEP004 'pypdf'", result.stdout)
 
 
 def test_deptry_fails_when_a_package_the_app_imports_is_in_no_requirements_file(tree):

@@ -226,7 +226,7 @@ def _paid_after_cancellation(db_url, people) -> int:
 
 def test_staff_see_a_payment_after_cancellation_flagged_and_reinstate_the_order(db_url, people):
     order_id = _paid_after_cancellation(db_url, people)
-    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app = signed_in_app(people["staff"], "screens/order.py")
     app.query_params["order"] = str(order_id)
     app.run()
     assert "**For staff:** Paid after cancellation: refund or reinstate." in texts(app)
@@ -243,7 +243,7 @@ def test_staff_see_a_payment_after_cancellation_flagged_and_reinstate_the_order(
 
 def test_staff_record_a_refund_of_a_payment_after_cancellation(db_url, people):
     order_id = _paid_after_cancellation(db_url, people)
-    app = signed_in_app(people["staff"], "screens/staff_orders.py")
+    app = signed_in_app(people["staff"], "screens/order.py")
     app.query_params["order"] = str(order_id)
     app.run()
     by_label(app.button, "Refunded").click().run()

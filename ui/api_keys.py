@@ -13,6 +13,7 @@ from core.errors import PortalError
 from core.models import ApiKeyScope, utcnow
 from core.text import uk_date, uk_datetime
 from ui.errors import show_error
+from ui.inputs import text_field
 from ui.services import current_actor, db
 
 SCOPES = {
@@ -43,8 +44,8 @@ def _new_key_form() -> None:
     today = dt.date.today()
     with st.form("profile_api_key_form", clear_on_submit=True):
         name_col, expiry_col = st.columns([2, 1])
-        name = name_col.text_input(
-            "Key name", max_chars=100, help="Which system uses it, e.g. 'College MIS'."
+        name = text_field(
+            "Key name", 100, where=name_col, help="Which system uses it, e.g. 'College MIS'."
         )
         expires_on = expiry_col.date_input(
             "Expires on",

@@ -186,9 +186,13 @@ def _wait_for_sign_in_cookie(page: Page, seconds: float = 15) -> None:
         page.wait_for_timeout(200)
 
 
-def download_link(page: Page, label: str) -> Locator:
-    """A download link drawn as a button (st.link_button) by its label."""
-    return page.locator('[data-testid="stLinkButton"] a').filter(has_text=label).first
+def download_link(page: Page, label: str, row: str | None = None) -> Locator:
+    """A download link drawn as a button (st.link_button) by its label; with `row`, the
+    one in the Document Downloads row that holds that text (the file name)."""
+    scope = page
+    if row is not None:
+        scope = page.locator('[class*="st-key-downloads_row_"]').filter(has_text=row)
+    return scope.locator('[data-testid="stLinkButton"] a').filter(has_text=label).first
 
 
 def fetch_download(page: Page, href: str) -> tuple[str, bytes] | None:

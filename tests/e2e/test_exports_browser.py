@@ -65,7 +65,7 @@ def test_coordinator_exports_three_certificates_and_downloads_them(live_server: 
 
     page.get_by_role("link", name="Go to Document Downloads").click()
     expect(page.get_by_text("Three-certificates.zip").first).to_be_visible()
-    link = download_link(page, "Download")
+    link = download_link(page, "Download", row="Three-certificates.zip")
     expect(link).to_be_visible(timeout=60_000)  # Pending -> Finished, no reload
     expect(page.get_by_text("Finished").first).to_be_visible()
     wait_until_idle(page)
@@ -135,7 +135,7 @@ def test_the_export_dialog_says_what_is_left_out_before_anything_is_typed(
     expect(page.get_by_text("Export created.").first).to_be_visible()
     page.get_by_role("link", name="Go to Document Downloads").click()
     expect(page.get_by_text("Half-printed.zip").first).to_be_visible()
-    expect(download_link(page, "Download")).to_be_visible(timeout=60_000)
+    expect(download_link(page, "Download", row="Half-printed.zip")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("2 not included: 1 not printed yet").first).to_be_visible()
     wait_until_idle(page)
     screenshot(page, "35-downloads-not-printed-left-out")

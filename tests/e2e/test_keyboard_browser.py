@@ -117,7 +117,7 @@ def test_keyboard_alone_signs_in_searches_exports_and_checks_out(
     expect(page.get_by_text("Export created.").first).to_be_visible(timeout=LOAD)
     wait_until_idle(page)
     _press(page, page.get_by_role("link", name="Go to Document Downloads"))
-    download = download_link(page, "Download")
+    download = download_link(page, "Download", row="Keyboard-only.zip")
     expect(download).to_be_visible(timeout=EXPORT)
     wait_until_idle(page)
     tab_to(page, download)

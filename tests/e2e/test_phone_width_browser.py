@@ -72,7 +72,7 @@ def test_phone_width_without_a_phone_user_agent_gets_the_phone_layout(
     expect(status).to_be_hidden(timeout=LOAD)
 
     page.goto(f"{live_server}/document-downloads")
-    download = download_link(page, "Download")
+    download = download_link(page, "Download", row="Phone-width.zip")
     expect(download).to_be_visible(timeout=EXPORT)  # Pending, then Finished
     wait_until_idle(page)
     expect(page.get_by_text("Requested by", exact=True)).to_be_hidden(

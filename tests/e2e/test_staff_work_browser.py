@@ -65,7 +65,7 @@ def test_a_staff_export_is_in_no_centres_document_downloads(
     expect(page.get_by_text("Export created.").first).to_be_visible()
     page.get_by_role("link", name="Go to Document Downloads").click()
     expect(page.get_by_text(f"{EXPORT}.zip").first).to_be_visible()
-    download = download_link(page, "Download")
+    download = download_link(page, "Download", row=f"{EXPORT}.zip")
     expect(download).to_be_visible(timeout=60_000)
     href = download.get_attribute("href")
     assert fetch_download(page, href) is not None

@@ -68,7 +68,8 @@ def _banner(page: Page, kind: str, text: str):
 
 def _upload(page: Page, path: Path) -> None:
     page.get_by_role("tab", name="Upload a PDF").click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    uploads = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploads.first.set_input_files(str(path))  # the PDF tab's (the Open Badge tab has one too)
     wait_until_idle(page)
 
 
