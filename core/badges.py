@@ -58,7 +58,7 @@ from core.models import (
 )
 from core.models import Qualification as QualificationRow
 from core.users import Actor
-from core.verify import VerifiedCertificate, check_rate, describe
+from core.verify import VerifiedCertificate, certificate_status, check_rate, describe
 
 CONTEXT = [
     "https://www.w3.org/2018/credentials/v1",
@@ -641,12 +641,9 @@ def _record(session: Session, certificate_id: int | None) -> None:
 
 def _described(row: Row, today: dt.date) -> VerifiedCertificate:
     """What the Verify page shows, from the facts row (as core.verify.describe)."""
-    if row.revoked:
-        status, on = "Revoked", row.revoked_at.date() if row.revoked_at else None
-    elif row.expiry_date is not None and row.expiry_date < today:
-        status, on = "Expired", row.expiry_date
-    else:
-        status, on = "Valid", None
+    status, on = certificate_status(
+        revoked=row.revoked, revoked_at=row.revoked_at, expiry_date=row.expiry_date, today=today
+    )
     return VerifiedCertificate(
         number=row.number,
         full_name=f"{row.first_name} {row.surname}",

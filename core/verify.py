@@ -113,13 +113,29 @@ def check_rate(client: str, settings: Settings | None = None) -> None:
 # Looking up ----------------------------------------------------------------------------
 
 
-def _status(certificate: Certificate, today: dt.date) -> tuple[str, dt.date | None]:
-    if certificate.revoked:
-        revoked_on = certificate.revoked_at.date() if certificate.revoked_at else None
-        return "Revoked", revoked_on
-    if certificate.expiry_date is not None and certificate.expiry_date < today:
-        return "Expired", certificate.expiry_date
+def certificate_status(
+    *,
+    revoked: bool,
+    revoked_at: dt.datetime | None,
+    expiry_date: dt.date | None,
+    today: dt.date,
+) -> tuple[str, dt.date | None]:
+    """Revoked (and the day), Expired (and the day) or Valid, as of `today`: the one
+    judgement behind every check of a certificate, a PDF or an Open Badge."""
+    if revoked:
+        return "Revoked", revoked_at.date() if revoked_at else None
+    if expiry_date is not None and expiry_date < today:
+        return "Expired", expiry_date
     return "Valid", None
+
+
+def _status(certificate: Certificate, today: dt.date) -> tuple[str, dt.date | None]:
+    return certificate_status(
+        revoked=certificate.revoked,
+        revoked_at=certificate.revoked_at,
+        expiry_date=certificate.expiry_date,
+        today=today,
+    )
 
 
 def describe(certificate: Certificate, today: dt.date) -> VerifiedCertificate:
