@@ -110,17 +110,7 @@ def refund_late_payment(session: Session, *, actor: Actor, order_id: int, note: 
     session.add(
         OrderEvent(order_id=order.id, status=order.status, note=text, user_id=actor.user_id)
     )
-    record_event(
-        session,
-        action="late_payment_refunded",
-        user_id=actor.user_id,
-        centre_id=order.centre_id,
-        target=f"order:{order.id}",
-        before={"attention": PAID_AFTER_CANCELLATION},
-        after={"status": order.status, "note": note},
-    )
-    tell_order_moved(session, order, text, what="refunded")
-    return order
+    return _late_payment_settled(session, actor, order, "refunded", text, note)
 
 
 def reinstate_late_payment(session: Session, *, actor: Actor, order_id: int, note: str) -> Order:
@@ -144,16 +134,23 @@ def reinstate_late_payment(session: Session, *, actor: Actor, order_id: int, not
         f" {note}" if note else ""
     )
     add_status(session, order, OrderStatus.PROCESSING_CLEARED, text, actor.user_id)
+    return _late_payment_settled(session, actor, order, "reinstated", text, note)
+
+
+def _late_payment_settled(
+    session: Session, actor: Actor, order: Order, what: str, text: str, note: str
+) -> Order:
+    """Audit how staff settled a payment made after cancellation, and tell the payer."""
     record_event(
         session,
-        action="late_payment_reinstated",
+        action=f"late_payment_{what}",
         user_id=actor.user_id,
         centre_id=order.centre_id,
         target=f"order:{order.id}",
         before={"attention": PAID_AFTER_CANCELLATION},
         after={"status": order.status, "note": note},
     )
-    tell_order_moved(session, order, text, what="reinstated")
+    tell_order_moved(session, order, text, what=what)
     return order
 
 
