@@ -11,7 +11,7 @@ from core.config import get_settings
 from core.text import money
 from ui.navigation import BASKET
 from ui.services import current_actor, db
-from web.scripts import NAV_LIST_FIX, script_tag
+from web.scripts import DATE_ENTER, NAV_LIST_FIX, script_tag
 
 _MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 # Streamlit's markdown turns bare addresses into links even when their punctuation is
@@ -111,11 +111,13 @@ _width_watch = st.components.v2.component("dc_layout_width", js=_WIDTH_JS)
 
 
 def page_style() -> None:
-    """The portal's styles, the menu's list fixed for screen readers, and the watch on
-    the screen's width that decides the phone layout (see is_phone)."""
+    """The portal's styles, the menu's list fixed for screen readers, Enter applying a
+    typed date, and the watch on the screen's width that decides the phone layout (see
+    is_phone)."""
     st.html(_STYLE)
     with st.container(key="layout_scripts"):  # draws nothing (see _STYLE)
         st.html(script_tag(NAV_LIST_FIX), unsafe_allow_javascript=True)
+        st.html(script_tag(DATE_ENTER), unsafe_allow_javascript=True)
         _width_watch(
             key=_WIDTH,
             data={"query": PHONE_QUERY, "phone": is_phone()},

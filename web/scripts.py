@@ -47,7 +47,23 @@ NAV_LIST_FIX = (
     "window.dcNavListFix.observe(document.body, {childList: true, subtree: true}); "
     "} "
 )
-PAGE_SCRIPTS = (SIGN_IN, SIGN_OUT, GO_TO, SUBMIT_FORM, NAV_LIST_FIX)
+# A date typed into a date box applies when the box closes: on leaving it or on Escape
+# (Streamlit's date field sends its value then, never on Enter). Make Enter apply it too,
+# as it does in a text box, by answering Enter in the box as Escape; focus stays put.
+DATE_ENTER = (
+    "if (!window.dcDateEnter) { "
+    "window.dcDateEnter = true; "
+    'document.addEventListener("keydown", (event) => { '
+    "const inBox = event.target.closest?.('[data-testid=\"stDateInputField\"]'); "
+    'if (event.key !== "Enter" || !inBox) return; '
+    "event.preventDefault(); "
+    "event.stopPropagation(); "
+    "event.target.dispatchEvent(new KeyboardEvent("
+    '"keydown", {key: "Escape", bubbles: true, cancelable: true})); '
+    "}, true); "
+    "} "
+)
+PAGE_SCRIPTS = (SIGN_IN, SIGN_OUT, GO_TO, SUBMIT_FORM, NAV_LIST_FIX, DATE_ENTER)
 
 
 # The data that names where a script sends the browser or a request: a path of this site.
