@@ -47,11 +47,11 @@ page_title(
     "Print Batches",
     "Batches of certificates printed for your centre, newest first, with their status "
     "(Pending, Printing, Complete, or Failed with the reason). Filter them (a date alone "
-    "means from that day on; a typed date applies on Enter), tick one or more Complete batches and choose **Email "
-    "candidates** to tell each candidate with an email address that new documents are "
-    "available, or **Export** for their PDFs. **View** opens a batch: its certificates, "
-    "their document cards, and reporting a problem. Problem reports and their status are "
-    "under *Problem reports*.",
+    "means from that day on; a typed date applies on Enter), tick one or more Complete "
+    "batches and choose **Email candidates** to tell each candidate with an email address "
+    "that new documents are available, or **Export** for their PDFs. **View** opens a "
+    "batch: its certificates, their document cards, and reporting a problem. Problem "
+    "reports and their status are under *Problem reports*.",
 )
 batches_tab, problems_tab = st.tabs(["Batches", "Problem reports"])
 with batches_tab:
