@@ -116,8 +116,8 @@ def page_style() -> None:
     is_phone)."""
     st.html(_STYLE)
     with st.container(key="layout_scripts"):  # draws nothing (see _STYLE)
-        st.html(script_tag(NAV_LIST_FIX), unsafe_allow_javascript=True)
-        st.html(script_tag(DATE_ENTER), unsafe_allow_javascript=True)
+        scripts = script_tag(NAV_LIST_FIX) + script_tag(DATE_ENTER)  # one element, not two
+        st.html(scripts, unsafe_allow_javascript=True)
         _width_watch(
             key=_WIDTH,
             data={"query": PHONE_QUERY, "phone": is_phone()},
