@@ -584,8 +584,9 @@ class StormResult:
 async def _search_on(
     user: StreamlitUser, searches: dict[str, int], phase: list[str], result: StormResult
 ) -> None:
-    """Search every second until told to stop; each rerun counted under the phase it
-    started in."""
+    """Search every second until told to stop. A rerun counts as idle only if it started
+    and ended before the storm; one that overlaps the storm in any way counts as the
+    storm's (it was slowed by it)."""
     rng = random.Random(id(user))
     while phase[0] != "stop":
         started_in = phase[0]
@@ -596,9 +597,10 @@ async def _search_on(
         except (ProtocolError, TimeoutError) as error:
             result.errors.append(f"search: {error}")
             continue
-        if started_in == "idle":
+        ended_in = phase[0]
+        if started_in == ended_in == "idle":
             result.rerun_idle_ms.append(elapsed)
-        elif started_in == "storm":
+        elif started_in == "storm" or (started_in == "idle" and ended_in != "idle"):
             result.rerun_storm_ms.append(elapsed)
         await asyncio.sleep(STORM_SEARCH_EVERY_S)
 
