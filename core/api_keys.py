@@ -283,12 +283,14 @@ def require_export_scope(holder: KeyHolder) -> None:
 
 def check_key_rate(holder: KeyHolder, settings: Settings | None = None) -> None:
     """Count one request for this key; past API_RATE_LIMIT, RateLimited with the
-    seconds until the window lets the next one through."""
+    seconds until the window lets the next one through. Counted by the key's random
+    prefix, not its row id: a shared limiter store (Redis) may serve more than one
+    database, and row ids repeat between them."""
     settings = settings or get_settings()
     limiter = _limiter(settings.rate_limit_url)
     for limit in parse_many(settings.api_rate_limit):
-        if not limiter.hit(limit, "api", str(holder.key_id)):
-            reset = limiter.get_window_stats(limit, "api", str(holder.key_id)).reset_time
+        if not limiter.hit(limit, "api", holder.prefix):
+            reset = limiter.get_window_stats(limit, "api", holder.prefix).reset_time
             raise RateLimited(
                 f"Too many requests with this key: at most {limit}.",
                 retry_after=max(1, math.ceil(reset - time.time())),

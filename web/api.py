@@ -287,7 +287,7 @@ def _download_export(call: Call) -> Response:
 def _check_credential(call: Call) -> api.CredentialCheckOut:
     with session_scope() as session:
         found = check_credential(
-            session, text=call.body.credential, client=f"api-key:{call.holder.key_id}"
+            session, text=call.body.credential, client=f"api-key:{call.holder.prefix}"
         )
     return api.CredentialCheckOut(
         verdict=found.verdict,
