@@ -43,6 +43,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from core.badge_image import achievement_image, bake, credential_text
 from core.certificate_pdf import AWARDING_BODY
 from core.certificates import PDF_FROM
 from core.config import get_settings
@@ -421,6 +422,18 @@ class IssuedBadge:
     def file_name(self) -> str:
         return f"open-badge-{self.number}.json"
 
+    def image_bytes(self) -> bytes:
+        """The badge picture of the qualification with this credential baked into it."""
+        achievement = self.credential["credentialSubject"]["achievement"]
+        picture = achievement_image(
+            achievement["name"], achievement["humanCode"], tuple(achievement["tag"])
+        )
+        return bake(picture, self.jwt)
+
+    @property
+    def image_file_name(self) -> str:
+        return f"open-badge-{self.number}.png"
+
 
 def _facts_query() -> Select:
     return (
@@ -681,11 +694,20 @@ def _signed_claims(token: str) -> dict[str, Any] | CredentialCheck:
 
 
 def check_credential(
-    session: Session, *, text: str, client: str, today: dt.date | None = None
+    session: Session,
+    *,
+    text: str = "",
+    upload: bytes | None = None,
+    client: str,
+    today: dt.date | None = None,
 ) -> CredentialCheck:
-    """Check a pasted or uploaded Open Badge (our JSON file, or the VC-JWT alone): its
-    proof against our published keys, then what it says against the register."""
+    """Check a pasted `text` or an uploaded file (our JSON file, the VC-JWT alone, or a
+    badge image with the credential baked in): its proof against our published keys,
+    then what it says against the register. The client's rate limit comes first, before
+    any work on what was sent."""
     check_rate(client)
+    if upload is not None:
+        text = credential_text(upload)
     return assess_credential(session, text=text, today=today)
 
 

@@ -47,6 +47,15 @@ if mine.has_pdf:
         help="Your certificate as an Open Badges 3.0 credential (JSON), signed by the "
         "awarding body: import it into a digital wallet, or give it to anyone to verify.",
     )
+    buttons.download_button(
+        "Download badge image",
+        data=lambda: candidate_badge(token=token).image_bytes(),
+        file_name=f"open-badge-{mine.certificate.number}.png",
+        mime="image/png",
+        icon=":material/image:",
+        help="A picture of your badge (PNG) with the signed credential inside it: share "
+        "it or import it into a wallet; anyone can check it on our Verify page.",
+    )
     buttons.link_button(
         "Add to LinkedIn",
         linkedin_address(mine.certificate, mine.verify_url),

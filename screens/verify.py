@@ -15,7 +15,8 @@ page_title(
     "valid. Scan the QR code on the certificate, or type its certificate number and the "
     "holder's surname as printed. You can also upload the certificate's PDF: we check its "
     "digital signature and that what it says matches our register. An **Open Badge** "
-    "(our JSON file, or its JWT) can be pasted or uploaded too.",
+    "(our JSON file, or its JWT) can be pasted or uploaded too, and so can its badge "
+    "image (the PNG with the credential inside it).",
 )
 
 
@@ -113,14 +114,18 @@ with by_badge:
             height=120,
         )
         badge_file = st.file_uploader(
-            "…or upload it", type=["json", "jwt", "txt"], key="verify_badge_file"
+            "…or upload it (the JSON file, the JWT, or the badge image)",
+            type=["json", "jwt", "txt", "png"],
+            key="verify_badge_file",
         )
         checked = st.form_submit_button("Check", type="primary", icon=":material/verified:")
     if checked:
-        text = badge_file.getvalue().decode("utf-8", "replace") if badge_file else pasted
+        upload = badge_file.getvalue() if badge_file else None
         found = _once(
-            f"badge:{hash(text)}",
-            lambda session: check_credential(session, text=text, client=client_key()),
+            f"badge:{hash(upload or pasted)}",
+            lambda session: check_credential(
+                session, text=pasted, upload=upload, client=client_key()
+            ),
         )
         if isinstance(found, PortalError):
             show_error(found)

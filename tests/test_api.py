@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from core import config
 from core.api_keys import revoke_api_key
+from core.badges import issue_badge
 from core.db import session_scope
 from core.models import ApiKey, AuditEvent, Certificate
 from tests.api_world import app, bearer
@@ -286,6 +287,17 @@ def test_the_badge_routes_publish_keys_issuer_status_and_check(api, world):
     assert api.get(own_path).json()["proof"][0]["type"] == "JwtProof2020"
     checked = api.post("/badges/verify", json={"credential": badge["jwt"]}).json()
     assert checked["verdict"] == "Valid"
+
+
+def test_the_public_check_takes_a_baked_badge_image(api, world, db_url):
+    with session_scope(db_url) as session:
+        image = issue_badge(session, certificate_id=world.certificate_ids[0]).image_bytes()
+    checked = api.post("/badges/verify", content=image, headers={"Content-Type": "image/png"})
+    assert checked.json()["verdict"] == "Valid"
+    blank = api.post(
+        "/badges/verify", content=b"\x89PNG\r\n\x1a\n", headers={"Content-Type": "image/png"}
+    )
+    assert blank.status_code == 400 and blank.headers["content-type"] == PROBLEM
 
 
 def _free_port() -> int:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import json
+import struct
 import uuid
+import zlib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,8 +18,10 @@ import pytest
 from joserfc import jws, jwt
 from joserfc.jwk import KeySet
 from jsonschema import Draft201909Validator
+from PIL import Image
 from sqlalchemy import update
 
+from core.badge_image import achievement_image, bake, unbake
 from core.badges import (
     CHANGED,
     EXPIRED,
@@ -38,7 +43,7 @@ from core.badges import (
     status_document,
 )
 from core.db import session_scope
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.models import Certificate, Role
 from core.revocation import revoke_certificate
 from core.verify import describe
@@ -333,3 +338,103 @@ def test_the_linkedin_address_carries_name_issuer_month_and_verify_address(db_ur
 )
 def test_the_level_is_read_from_the_qualification_title(title, level):
     assert level_of(title) == level
+
+
+# The badge image: a PNG with the credential baked in (Open Badges 3.0, 5.3.1) ----------
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Every chunk of a PNG as (type, data), read by hand (not by the library that
+    wrote it), each CRC checked."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
+        assert crc == zlib.crc32(kind + body)
+        chunks.append((kind, body))
+        at += 12 + length
+    return chunks
+
+
+def test_the_badge_image_carries_the_signed_credential_in_one_uncompressed_itxt_chunk(
+    db_url, certificate
+):
+    badge = _issue(db_url, certificate["id"])
+    chunks = _png_chunks(badge.image_bytes())
+    baked = [body for kind, body in chunks if body.startswith(b"openbadgecredential\0")]
+    assert len(baked) == 1
+    kind = next(kind for kind, body in chunks if body is baked[0])
+    _, _, rest = baked[0].partition(b"\0")  # the keyword, matched above
+    compressed, method, rest = rest[0], rest[1], rest[2:]
+    language, _, rest = rest.partition(b"\0")
+    translated, _, text = rest.partition(b"\0")
+    assert (kind, compressed, method, language, translated) == (b"iTXt", 0, 0, b"", b"")
+    assert text.decode() == badge.jwt
+    kinds = [kind for kind, _ in chunks]
+    assert kinds.index(b"iTXt") < kinds.index(b"IDAT")  # found before any pixel is read
+
+
+def test_baking_again_replaces_the_credential_rather_than_adding_a_second(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    again = bake(badge.image_bytes(), "header.payload.signature")
+    baked = [body for _, body in _png_chunks(again) if body.startswith(b"openbadgecredential")]
+    assert len(baked) == 1 and baked[0].endswith(b"header.payload.signature")
+
+
+def test_the_badge_image_shows_the_qualification(db_url, certificate):
+    badge = _issue(db_url, certificate["id"])
+    achievement = badge.credential["credentialSubject"]["achievement"]
+    with Image.open(io.BytesIO(badge.image_bytes())) as image:
+        assert image.size == (600, 600)
+        assert image.getpixel((300, 32))[:3] == (0x0B, 0x6E, 0x4F)  # the portal's green
+    assert achievement_image(
+        achievement["name"], achievement["humanCode"], tuple(achievement["tag"])
+    ) != achievement_image("Another qualification", "600/0000/0", ("Certificate",))
+
+
+def test_an_uploaded_badge_image_verifies_as_valid(db_url, certificate, client):
+    badge = _issue(db_url, certificate["id"])
+    with session_scope(db_url) as session:
+        found = check_credential(session, upload=badge.image_bytes(), client=client, today=TODAY)
+    assert (found.verdict, found.certificate.number) == (VALID, certificate["number"])
+
+
+def test_a_badge_image_whose_credential_was_edited_answers_changed(db_url, certificate, client):
+    badge = _issue(db_url, certificate["id"])
+    head, _, signature = badge.jwt.split(".")
+    claims = _payload(badge.jwt)
+    claims["vc"]["credentialSubject"]["result"][0]["value"] = "Distinction*"
+    edited = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    tampered = bake(badge.image_bytes(), f"{head}.{edited}.{signature}")
+    with session_scope(db_url) as session:
+        found = check_credential(session, upload=tampered, client=client, today=TODAY)
+    assert found.verdict == CHANGED
+
+
+def test_an_image_without_a_credential_is_refused_in_words(db_url, certificate, client):
+    plain = io.BytesIO()
+    Image.new("RGB", (10, 10), "white").save(plain, format="PNG")
+    with session_scope(db_url) as session, pytest.raises(InvalidInput) as refused:
+        check_credential(session, upload=plain.getvalue(), client=client)
+    assert refused.value.message == "That image has no Open Badge credential baked into it."
+
+
+def test_a_file_that_only_starts_like_a_png_is_refused_in_words(db_url, certificate, client):
+    with session_scope(db_url) as session, pytest.raises(InvalidInput) as refused:
+        check_credential(session, upload=b"\x89PNG\r\n\x1a\nnot a png", client=client)
+    assert refused.value.message == "That image cannot be read as a PNG."
+
+
+def test_a_credential_written_after_the_image_data_is_found_too(db_url, certificate, client):
+    """Other bakers may put the chunk after IDAT; the spec says read to the first one."""
+    badge = _issue(db_url, certificate["id"])
+    chunks = [(k, b) for k, b in _png_chunks(badge.image_bytes()) if k != b"iTXt"]
+    itxt = b"openbadgecredential\0\0\0\0\0" + badge.jwt.encode()
+    chunks.insert(len(chunks) - 1, (b"iTXt", itxt))  # just before IEND
+    data = b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        for kind, body in chunks
+    )
+    assert unbake(data) == badge.jwt

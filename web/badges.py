@@ -7,6 +7,7 @@ a public check of a credential (as the Verify page's). Starlette routes over cor
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -65,18 +66,27 @@ def _credential(request: Request) -> Response:
     return JSONResponse(badge.document(), headers=NO_STORE)
 
 
+def _sent(request: Request, raw: bytes) -> dict[str, Any]:
+    """What a POST carries: a baked badge image (Content-Type image/png), or JSON
+    {"credential": "<the credential JSON or JWT>"}."""
+    if request.headers.get("content-type", "").startswith("image/png"):
+        return {"upload": raw}
+    try:
+        return {"text": str(json.loads(raw or b"null").get("credential", ""))}
+    except (ValueError, AttributeError):
+        raise InvalidInput(
+            'Send JSON: {"credential": "<the credential JSON or JWT>"}, or the badge image '
+            "as image/png"
+        ) from None
+
+
 def _check(request: Request, raw: bytes) -> Response:
     try:
-        try:
-            text = json.loads(raw or b"null").get("credential", "")
-        except (ValueError, AttributeError):
-            raise InvalidInput(
-                'Send JSON: {"credential": "<the credential JSON or JWT>"}'
-            ) from None
+        sent = _sent(request, raw)
         with session_scope() as session:
             found = check_credential(
                 session,
-                text=str(text),
+                **sent,
                 client=request.client.host if request.client else "unknown",
             )
     except TooManyVerifications as error:

@@ -84,3 +84,27 @@ def test_a_coordinator_makes_an_api_key_and_staff_see_it(live_server, page: Page
     screenshot(staff, "88-staff-api-keys")
     expect(staff.get_by_text("Every centre's API keys, newest first.")).to_be_visible()
     staff.context.close()
+
+
+def test_a_candidate_downloads_the_badge_image_and_an_employer_uploads_it_to_verify(
+    candidate_link, live_server, page: Page, tmp_path: Path
+):
+    page.goto(candidate_link)
+    expect(page.get_by_text("Verification address").first).to_be_visible(timeout=90_000)
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download badge image").click()
+    assert download.value.suggested_filename.endswith(".png")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"\x89PNG")
+
+    page.goto(f"{live_server}/verify")
+    page.get_by_role("tab", name="Open Badge").click(timeout=90_000)
+    uploads = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploads.last.set_input_files(saved)  # the Open Badge tab's (the PDF tab has one too)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("stAlertContentSuccess").get_by_text("Valid")).to_be_visible()
+    wait_until_idle(page)
+    screenshot(page, "89-verify-badge-image")
