@@ -1,6 +1,6 @@
 import streamlit as st
 
-from core.badges import linkedin_address
+from core.badges import IssuedBadge, linkedin_address
 from core.candidate_links import candidate_badge, open_candidate_link
 from core.errors import PortalError
 from core.text import uk_date
@@ -20,6 +20,27 @@ page_title(
     "digital credential signed by the awarding body that you can keep in a wallet app, "
     "and that anyone can verify on our Verify page.",
 )
+# The badge as a file for a wallet, and as a picture carrying the same credential.
+BADGE_DOWNLOADS = (
+    (
+        "Download Open Badge",
+        "json",
+        "application/json",
+        ":material/workspace_premium:",
+        IssuedBadge.file_bytes,
+        "Your certificate as an Open Badges 3.0 credential (JSON), signed by the awarding "
+        "body: import it into a digital wallet, or give it to anyone to verify.",
+    ),
+    (
+        "Download badge image",
+        "png",
+        "image/png",
+        ":material/image:",
+        IssuedBadge.image_bytes,
+        "A picture of your badge (PNG) with the signed credential inside it: share it or "
+        "import it into a wallet; anyone can check it on our Verify page.",
+    ),
+)
 token = st.query_params.get("token", "")
 try:
     with db() as session:
@@ -38,24 +59,15 @@ if mine.has_pdf:
         icon=":material/download:",
         type="primary",
     )
-    buttons.download_button(
-        "Download Open Badge",
-        data=lambda: candidate_badge(token=token).file_bytes(),
-        file_name=f"open-badge-{mine.certificate.number}.json",
-        mime="application/json",
-        icon=":material/workspace_premium:",
-        help="Your certificate as an Open Badges 3.0 credential (JSON), signed by the "
-        "awarding body: import it into a digital wallet, or give it to anyone to verify.",
-    )
-    buttons.download_button(
-        "Download badge image",
-        data=lambda: candidate_badge(token=token).image_bytes(),
-        file_name=f"open-badge-{mine.certificate.number}.png",
-        mime="image/png",
-        icon=":material/image:",
-        help="A picture of your badge (PNG) with the signed credential inside it: share "
-        "it or import it into a wallet; anyone can check it on our Verify page.",
-    )
+    for label, extension, mime, icon, content, help_text in BADGE_DOWNLOADS:
+        buttons.download_button(
+            label,
+            data=lambda content=content: content(candidate_badge(token=token)),
+            file_name=f"open-badge-{mine.certificate.number}.{extension}",
+            mime=mime,
+            icon=icon,
+            help=help_text,
+        )
     buttons.link_button(
         "Add to LinkedIn",
         linkedin_address(mine.certificate, mine.verify_url),
