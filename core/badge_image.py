@@ -97,6 +97,8 @@ def unbake(data: bytes) -> str:
             if found is None and image.width * image.height <= MAX_PIXELS_DECODED:
                 image.load()  # chunks after the image data are read with it
                 found = image.info.get(KEYWORD)
+    except Image.DecompressionBombError:
+        raise InvalidInput("That image is far too large to be a badge.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InvalidInput("That image cannot be read as a PNG.") from None
     if not found:

@@ -427,14 +427,27 @@ def test_a_file_that_only_starts_like_a_png_is_refused_in_words(db_url, certific
     assert refused.value.message == "That image cannot be read as a PNG."
 
 
+def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        for kind, body in chunks
+    )
+
+
+def test_an_image_claiming_billions_of_pixels_is_refused_without_decoding_it(
+    db_url, certificate, client
+):
+    header = struct.pack(">IIBBBBB", 200_000, 200_000, 8, 2, 0, 0, 0)
+    bomb = _png([(b"IHDR", header), (b"IDAT", zlib.compress(b"\0" * 100)), (b"IEND", b"")])
+    with session_scope(db_url) as session, pytest.raises(InvalidInput) as refused:
+        check_credential(session, upload=bomb, client=client)
+    assert refused.value.message == "That image is far too large to be a badge."
+
+
 def test_a_credential_written_after_the_image_data_is_found_too(db_url, certificate, client):
     """Other bakers may put the chunk after IDAT; the spec says read to the first one."""
     badge = _issue(db_url, certificate["id"])
     chunks = [(k, b) for k, b in _png_chunks(badge.image_bytes()) if k != b"iTXt"]
     itxt = b"openbadgecredential\0\0\0\0\0" + badge.jwt.encode()
     chunks.insert(len(chunks) - 1, (b"iTXt", itxt))  # just before IEND
-    data = b"\x89PNG\r\n\x1a\n" + b"".join(
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        for kind, body in chunks
-    )
-    assert unbake(data) == badge.jwt
+    assert unbake(_png(chunks)) == badge.jwt
