@@ -19,6 +19,7 @@ import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from benchmarks.common import CHROMIUM, CHROMIUM_ARGS
@@ -204,6 +205,33 @@ def fetch_download(page: Page, href: str) -> tuple[str, bytes] | None:
     assert response.ok, response.status
     disposition = response.headers["content-disposition"]
     return re.search(r'filename="([^"]+)"', disposition).group(1), response.body()
+
+
+def confirm_log_out(page: Page) -> None:
+    """Press Log out on the Log out page and wait for the signed-out page's own reload
+    (its script posts to /auth/logout, whose answer deletes the cookie, then opens the
+    page afresh): a navigation of the test's own before then would be cut short by it."""
+    page.evaluate("window.dcBeforeLogOut = true")
+    page.get_by_role("button", name="Log out").click()
+    deadline = time.monotonic() + 60
+    while not _is_a_new_document(page):
+        assert time.monotonic() < deadline, "the signed-out page never opened afresh"
+        page.wait_for_timeout(100)
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Sign in").wait_for()
+
+
+def _is_a_new_document(page: Page) -> bool:
+    try:
+        return page.evaluate("window.dcBeforeLogOut === undefined")
+    except PlaywrightError:  # the old document is being replaced
+        return False
+
+
+def log_out(page: Page) -> None:
+    """Log out through the menu, as a user does."""
+    page.get_by_role("link", name="Logout").click()
+    confirm_log_out(page)
 
 
 def wait_until_idle(page: Page) -> None:

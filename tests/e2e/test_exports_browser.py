@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     ROOT,
     download_link,
     fetch_download,
+    log_out,
     screenshot,
     sign_in,
     tick_first_row,
@@ -81,9 +82,7 @@ def test_coordinator_exports_three_certificates_and_downloads_them(live_server: 
     assert all(archive.read(name).startswith(b"%PDF-") for name in expected)
 
     # The same address stops working at logout (cookie deleted, sign-in ended).
-    page.get_by_role("link", name="Logout").click()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
+    log_out(page)
     assert fetch_download(page, href) is None
 
 

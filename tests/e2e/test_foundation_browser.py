@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import fill_sign_in_form, screenshot, sign_in, wait_until_idle
+from tests.e2e.conftest import (
+    fill_sign_in_form,
+    log_out,
+    screenshot,
+    sign_in,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 CARDS = ["Print Batches", "Orders", "Profile", "Document Downloads", "Search", "Support"]
@@ -32,9 +38,7 @@ def test_coordinator_signs_in_sees_home_and_logs_out(live_server: str, page: Pag
     page.get_by_role("link", name="Home").first.click()
     expect(page.get_by_text("Centre user home").first).to_be_visible()
 
-    page.get_by_role("link", name="Logout").click()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
+    log_out(page)
 
     thief = browser.new_context()
     thief.add_cookies(old_cookies)

@@ -10,7 +10,7 @@ from urllib.error import HTTPError
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import METRICS_TOKEN, sign_in, wait_until_idle
+from tests.e2e.conftest import METRICS_TOKEN, log_out, sign_in, wait_until_idle
 
 pytestmark = pytest.mark.browser
 COOKIE = "dc_portal_session"
@@ -31,15 +31,8 @@ def test_the_sign_in_cookie_is_http_only_and_no_script_can_read_it(live_server: 
 
 def test_logout_deletes_the_sign_in_cookie(live_server: str, page: Page):
     sign_in(page, live_server, "user@fanshaws.example")
-    page.get_by_role("link", name="Logout").click()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
-    for _ in range(75):  # the signed-out page posts to /auth/logout, then reloads
-        if _session_cookie(page) is None:
-            break
-        page.wait_for_timeout(200)
+    log_out(page)  # waits for the signed-out page's post to /auth/logout and its reload
     assert _session_cookie(page) is None
-    page.wait_for_load_state()
     page.goto(live_server)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 

@@ -12,9 +12,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import (
     DEMO_PASSWORD,
+    confirm_log_out,
     download_link,
     fetch_download,
     fill_sign_in_form,
+    log_out,
     screenshot,
     sign_in,
     wait_until_idle,
@@ -105,8 +107,7 @@ def test_a_tab_left_open_stops_exporting_once_its_user_logs_out(live_server: str
     assert "O'Brien" in _export_csv(other_tab)
 
     page.goto(f"{live_server}/logout")
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
+    confirm_log_out(page)
 
     after_logout = _export_csv(other_tab)
     assert after_logout is None or "O'Brien" not in after_logout
@@ -145,9 +146,7 @@ def test_signing_in_again_after_logout_lands_on_home_not_the_log_out_page(
     live_server: str, page: Page
 ):
     sign_in(page, live_server, "user@fanshaws.example")
-    page.get_by_role("link", name="Logout").click()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
+    log_out(page)
     wait_until_idle(page)
     fill_sign_in_form(page, "user@fanshaws.example", DEMO_PASSWORD)
     expect(page.get_by_text(HOME).first).to_be_visible()

@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     DEMO_PASSWORD,
     answer_code_step,
     fill_sign_in_form,
+    log_out,
     next_code,
     screenshot,
     sign_in,
@@ -65,9 +66,7 @@ def _turn_on(page: Page) -> tuple[str, list[str]]:
 def _log_out(page: Page, url: str) -> None:
     """Log out, then open the portal afresh (as a user coming back does: a new
     connection, which carries the browser's cookies)."""
-    page.get_by_role("link", name="Logout").click()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
+    log_out(page)
     page.goto(url)
 
 
