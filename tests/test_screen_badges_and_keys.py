@@ -38,12 +38,13 @@ def sian(db_url, badge_keys_dir, monkeypatch) -> dict:
         }
 
 
-def test_the_candidate_page_offers_the_open_badge_and_linkedin(sian):
+def test_the_candidate_page_offers_the_open_badge_its_image_and_linkedin(sian):
     app = signed_out_app()
     app.query_params["token"] = sian["token"]
     app.switch_page("screens/my_certificate.py").run()
     assert [element.proto.label for element in app.get("download_button")] == [
-        "Download Open Badge"
+        "Download Open Badge",
+        "Download badge image",
     ]
     pdf, linkedin = app.get("link_button")  # the PDF streams over HTTP (web.downloads)
     assert pdf.proto.label == "Download your certificate (PDF)"
