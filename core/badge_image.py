@@ -40,10 +40,10 @@ def _lines(
     title: str, number: str, tags: tuple[str, ...]
 ) -> list[tuple[str, ImageFont.FreeTypeFont, int]]:
     """Each line of the badge with its font and the space above it."""
-    title_font, bold_small = _font(30, bold=True), _font(22, bold=True)
+    title_font = _font(30, bold=True)
     return [
         ("IMI", _font(60, bold=True), 0),
-        (" · ".join(tags).upper(), bold_small, 6),
+        (" · ".join(tags).upper(), _font(22, bold=True), 6),
         *[(line, title_font, 18 if i == 0 else 4) for i, line in enumerate(_wrap(title))],
         (number, _font(26), 22),
         (AWARDING_BODY.removeprefix("the "), _font(17), 14),
