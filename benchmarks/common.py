@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from core.certificate_pdf import CertificateContent
@@ -83,19 +83,13 @@ def serve_streamlit(script: str, url: str) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    address = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
-            return server, address
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{script} did not start")
+    return server, _healthy(f"http://127.0.0.1:{port}", script, seconds=60)
 
 
-def serve_portal(url: str) -> tuple[subprocess.Popen, str]:
+def serve_portal(url: str, env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """The portal as the Procfile serves it (`uvicorn web.app:app`, st.App) on a free
-    port against the database at `url`; the process and its address."""
+    port against the database at `url` (with `env` in place of this process's
+    environment, if given); the process and its address."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -103,19 +97,24 @@ def serve_portal(url: str) -> tuple[subprocess.Popen, str]:
             *("--no-proxy-headers", "--no-access-log", "--ws", "websockets-sansio"),
         ],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**(os.environ if env is None else env), "DATABASE_URL": url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    address = f"http://127.0.0.1:{port}"
-    for _ in range(240):
+    return server, _healthy(f"http://127.0.0.1:{port}", "the portal", seconds=120)
+
+
+def _healthy(address: str, what: str, seconds: float) -> str:
+    """Wait until the server at `address` answers its health check; its address."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
-            return server, address
+            return address
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError("the portal did not start")
+    raise RuntimeError(f"{what} did not start")
 
 
 def stop_server(server: subprocess.Popen) -> None:

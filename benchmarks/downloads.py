@@ -31,7 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from benchmarks.common import certificate_contents, free_port, metric, stop_server  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    certificate_contents,
+    metric,
+    serve_portal,
+    stop_server,
+)
 
 SECRET = "benchmark-downloads-secret-key-0123456789-abcdefgh"
 CHUNK = 1024 * 1024
@@ -87,26 +92,6 @@ def build(folder: Path, certificates: int) -> tuple[dict[str, str], int, str]:
             archive.writestr(f"016{index:06d}-01-1800_Candidate.pdf", pdf)
     cookie = session_cookie(email, signed_in_at=time.time() - 1).value
     return env, export_id, cookie
-
-
-def serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "uvicorn"), "web.app:app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    address = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
-            return server, address
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("the app did not start")
 
 
 def download(url: str, cookie: str) -> int:
@@ -175,7 +160,7 @@ def main() -> None:
     env, export_id, cookie = build(folder, args.certificates)
     zip_path = next((folder / "exports").glob("*.zip"))
     size_mb = zip_path.stat().st_size / 1e6
-    server, address = serve(env)
+    server, address = serve_portal(env["DATABASE_URL"], env)
     url = f"{address}/download/export/{export_id}"
     try:
         download(url, cookie)  # warm: imports, first connection
