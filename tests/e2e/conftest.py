@@ -71,6 +71,28 @@ def live_signing_cert(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("e2e-signing") / "signing-cert.pem"
 
 
+@contextmanager
+def make_run(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`make run` on env's PORT with env, its output in log_path, until the block ends;
+    the address it serves."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            ["make", "run", f"PORT={env['PORT']}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://localhost:{env['PORT']}"
+        try:
+            _wait_until_healthy(url, server)
+            yield url
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, live_database, live_signing_cert) -> Iterator[str]:
     """`make run` exactly as a user runs it, on a throwaway database."""
@@ -85,23 +107,8 @@ def live_server(tmp_path_factory, live_database, live_signing_cert) -> Iterator[
     }
     for name in ("TEST_DATABASE_URL", "PUBLIC_URL"):  # make run derives PUBLIC_URL from PORT
         env.pop(name, None)
-    log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://localhost:{port}"  # the PUBLIC_URL make run gives the app and worker
-    try:
-        _wait_until_healthy(url, server)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-        log.close()
+    with make_run(env, tmp_path_factory.mktemp("e2e-log") / "server.log") as url:
+        yield url  # the PUBLIC_URL make run gives the app and worker
 
 
 @pytest.fixture(scope="session")

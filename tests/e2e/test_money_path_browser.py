@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
-import subprocess
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -31,9 +29,8 @@ from core.payments.base import PaymentMethod
 from core.payments.opayo import decrypt, encrypt
 from core.users import actor_for
 from tests.e2e.conftest import (
-    ROOT,
     _free_port,
-    _wait_until_healthy,
+    make_run,
     screenshot,
     sign_in,
     wait_until_idle,
@@ -62,23 +59,8 @@ def production_server(tmp_path_factory) -> Iterator[str]:
     }
     for name in ("TEST_DATABASE_URL", "PUBLIC_URL", "PAYMENT_MODE"):
         env.pop(name, None)
-    log = open(tmp_path_factory.mktemp("prod-log") / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        _wait_until_healthy(url, server)
+    with make_run(env, tmp_path_factory.mktemp("prod-log") / "server.log") as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-        log.close()
 
 
 def _fail_on_dialog(page: Page) -> list[str]:
